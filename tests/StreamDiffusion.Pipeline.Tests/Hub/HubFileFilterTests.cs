@@ -83,4 +83,12 @@ public sealed class HubFileFilterTests
             "https://hub.example/mirror/api/models/o/r/tree/main?recursive=true",
             client.GetTreeUri("o/r", "main").AbsoluteUri);
     }
+
+    [Fact]
+    public void ResolveEndpointAndToken_PreferExplicitValues()
+    {
+        Assert.Equal(new Uri("http://mirror.local:8080/hf"), HubClient.ResolveEndpoint("http://mirror.local:8080/hf"));
+        Assert.Equal("hf_explicit", HubClient.ResolveToken("  hf_explicit "));
+        Assert.Throws<HubException>(() => HubClient.ResolveEndpoint("not a url"));
+    }
 }

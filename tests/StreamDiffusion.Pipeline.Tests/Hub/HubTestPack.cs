@@ -20,6 +20,7 @@ internal static class HubTestPack
             ["scheduler/scheduler_config.json"] = Text("{\"beta_start\":0.00085,\"beta_end\":0.012,\"beta_schedule\":\"scaled_linear\",\"num_train_timesteps\":1000,\"prediction_type\":\"epsilon\"}"),
             ["tokenizer/vocab.json"] = Text("{\"!\":0,\"a</w>\":320,\"photo</w>\":1125,\"<|startoftext|>\":49406,\"<|endoftext|>\":49407}"),
             ["tokenizer/merges.txt"] = Text("#version: 0.2\np h\nph o\npho t\nphot o</w>\n"),
+            ["tokenizer/added_tokens.txt"] = [],
             ["tokenizer/special_tokens_map.json"] = Text("{\"bos_token\":\"<|startoftext|>\",\"eos_token\":\"<|endoftext|>\",\"pad_token\":\"!\"}"),
             ["text_encoder/model.onnx"] = Onnx(40_000, seed: 1),
             ["unet/model.onnx"] = Onnx(65_000, seed: 2),

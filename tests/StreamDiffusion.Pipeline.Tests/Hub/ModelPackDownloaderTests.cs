@@ -235,6 +235,22 @@ public sealed class ModelPackDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Pull_IncompleteFileFromEarlierRun_ContinuesWithRangeRequest()
+    {
+        const string File1 = "unet/model.onnx_data";
+        var incomplete = Path.Combine(Staging, "unet", "model.onnx_data" + ModelPackDownloader.IncompleteSuffix);
+        Directory.CreateDirectory(Path.GetDirectoryName(incomplete)!);
+        await File.WriteAllBytesAsync(incomplete, _pack[File1].AsSpan(0, 123_456).ToArray());
+
+        await using var server = new FakeHubServer(HubTestPack.Repository, _pack);
+        var result = await PullAsync(server, Out);
+
+        AssertPackEquals(HubTestPack.DefaultSelection(_pack), Out);
+        Assert.Contains(server.Requests, r => r.Target.StartsWith("/cdn/", StringComparison.Ordinal) && r.Range == "bytes=123456-");
+        Assert.Equal(result.TotalBytes - 123_456, result.DownloadedBytes);
+    }
+
+    [Fact]
     public async Task Pull_ServerIgnoringRange_RestartsFileFromZero()
     {
         var incomplete = Path.Combine(Staging, "unet", "model.onnx_data" + ModelPackDownloader.IncompleteSuffix);

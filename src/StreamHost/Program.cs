@@ -5,5 +5,6 @@ using StreamDiffusion.StreamHost.Cli;
 var root = new RootCommand("StreamDiffusion.Net host: real-time diffusion video over gRPC");
 var models = new Command("models", "List, inspect, generate and download model packs");
 models.Subcommands.Add(ModelsInspectCommand.Create());
+models.Subcommands.Add(ModelsPullCommand.Create());
 root.Subcommands.Add(models);
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -125,6 +125,19 @@ public class ClipTokenizerLoadingTests
     }
 
     [Fact]
+    public void Merge_of_tokens_outside_the_vocabulary_names_both_files()
+    {
+        using var temp = new TempDirectory();
+        BuiltInClipVocabulary.WriteTo(temp.Path, padWithExclamation: true);
+        File.WriteAllText(Path.Combine(temp.Path, "merges.txt"), "#version: 0.2\nzz qq\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromDirectory(temp.Path));
+
+        Assert.Contains("merges.txt", error.Message, StringComparison.Ordinal);
+        Assert.Contains("vocab.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Vocabulary_without_eos_is_rejected()
     {
         using var temp = new TempDirectory();

@@ -7,4 +7,5 @@ var models = new Command("models", "List, inspect, generate and download model p
 models.Subcommands.Add(ModelsInspectCommand.Create());
 models.Subcommands.Add(ModelsPullCommand.Create());
 root.Subcommands.Add(models);
+root.Subcommands.Add(TokenizeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

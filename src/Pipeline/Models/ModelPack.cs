@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Pipeline.Models.Onnx;
+using StreamDiffusion.Pipeline.Models.Tokenization;
 
 namespace StreamDiffusion.Pipeline.Models;
 
@@ -60,6 +61,9 @@ public sealed class ModelPack : IDisposable
 
     /// <summary>The full VAE as a codec (for quality comparisons even when TAESD is preferred).</summary>
     public ILatentCodec VaeCodec { get; private set; } = null!;
+
+    /// <summary>The pack's CLIP tokenizer (pad id from its special tokens).</summary>
+    public ClipTokenizer Tokenizer { get; private set; } = null!;
 
     /// <summary>The <c>tokenizer/</c> folder.</summary>
     public string TokenizerDirectory => Path.Combine(Directory, "tokenizer");
@@ -164,6 +168,15 @@ public sealed class ModelPack : IDisposable
             {
                 throw new ModelPackException($"{path}: file not found (expected the CLIP tokenizer's {required})");
             }
+        }
+
+        try
+        {
+            Tokenizer = ClipTokenizer.FromDirectory(TokenizerDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new ModelPackException($"{TokenizerDirectory}: {ex.Message}", ex);
         }
     }
 

@@ -6,6 +6,7 @@ var root = new RootCommand("StreamDiffusion.Net host: real-time diffusion video 
 var models = new Command("models", "List, inspect, generate and download model packs");
 models.Subcommands.Add(ModelsInspectCommand.Create());
 models.Subcommands.Add(ModelsPullCommand.Create());
+models.Subcommands.Add(ModelsSynthCommand.Create());
 root.Subcommands.Add(models);
 root.Subcommands.Add(TokenizeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -185,36 +185,80 @@ public sealed class StreamBatchDenoiser
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask RunAsync(ReadOnlyMemory<float> encoded, bool imageToImage, Memory<float> output, CancellationToken cancellationToken)
+    private ValueTask RunAsync(ReadOnlyMemory<float> encoded, bool imageToImage, Memory<float> output, CancellationToken cancellationToken)
     {
+        // Argument and concurrency errors surface synchronously, before any state changes.
         if (output.Length != _blockLength)
         {
             throw new ArgumentException($"Output must hold {_blockLength} floats ({_frameShape}), got {output.Length}.", nameof(output));
         }
 
         EnterCall();
+        bool handedOff = false;
         try
         {
             ApplySettings(Volatile.Read(ref _pending));
             PrepareInput(encoded.Span, imageToImage);
-            if (_warm)
+            if (!_warm)
             {
-                await ProcessBlocksAsync(0, _steps, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                // Back-to-back fill: each step writes the next block's latent before the next step reads it.
-                for (int k = 0; k < _steps; k++)
-                {
-                    await ProcessBlocksAsync(k, 1, cancellationToken).ConfigureAwait(false);
-                }
-
-                _warm = true;
+                handedOff = true;
+                return FillAsync(output, cancellationToken);
             }
 
-            Block(_x0, _steps - 1).CopyTo(output.Span);
-            Interlocked.Increment(ref _callCount);
+            // Steady state: one UNet call. When the predictor completes synchronously no async state
+            // machine is involved at all, so the call allocates nothing.
+            int uncondBlocks = BeginBlocks(0, _steps, out int items);
+            ValueTask prediction = Predict(items, cancellationToken);
+            if (!prediction.IsCompletedSuccessfully)
+            {
+                handedOff = true;
+                return CompleteSteadyAsync(prediction, uncondBlocks, items, output);
+            }
+
+            prediction.GetAwaiter().GetResult();
+            EndBlocks(0, _steps, uncondBlocks, items);
+            EmitOutput(output.Span);
+            return default;
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                Volatile.Write(ref _busy, 0);
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CompleteSteadyAsync(ValueTask prediction, int uncondBlocks, int items, Memory<float> output)
+    {
+        try
+        {
+            await prediction.ConfigureAwait(false);
+            EndBlocks(0, _steps, uncondBlocks, items);
+            EmitOutput(output.Span);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Back-to-back fill: each step writes the next block's latent before the next step reads it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FillAsync(Memory<float> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (int k = 0; k < _steps; k++)
+            {
+                int uncondBlocks = BeginBlocks(k, 1, out int items);
+                await Predict(items, cancellationToken).ConfigureAwait(false);
+                EndBlocks(k, 1, uncondBlocks, items);
+            }
+
+            _warm = true;
+            EmitOutput(output.Span);
         }
         finally
         {
@@ -230,7 +274,8 @@ public sealed class StreamBatchDenoiser
         }
     }
 
-    private async ValueTask ProcessBlocksAsync(int first, int count, CancellationToken cancellationToken)
+    /// <summary>Assembles the UNet batch for blocks first .. first + count − 1; returns the number of uncond blocks.</summary>
+    private int BeginBlocks(int first, int count, out int items)
     {
         int uncondBlocks = _applied!.CfgMode switch
         {
@@ -238,18 +283,31 @@ public sealed class StreamBatchDenoiser
             CfgMode.Initialize => first == 0 ? 1 : 0,
             _ => 0,
         };
-        int items = (uncondBlocks + count) * _frames;
+        items = (uncondBlocks + count) * _frames;
         AssembleBatch(first, count, uncondBlocks);
-        await _predictor.PredictNoiseAsync(
+        return uncondBlocks;
+    }
+
+    private ValueTask Predict(int items, CancellationToken cancellationToken) =>
+        _predictor.PredictNoiseAsync(
             _batchLatents.AsMemory(0, items * _itemLength),
             _batchTimesteps.AsMemory(0, items),
             _batchEmbeddings.AsMemory(0, items * _embeddingLength),
             _batchNoise.AsMemory(0, items * _itemLength),
             _frameShape.WithBatch(items),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+
+    private void EndBlocks(int first, int count, int uncondBlocks, int items)
+    {
         Interlocked.Increment(ref _unetCalls);
         Interlocked.Add(ref _unetItems, items);
         FinishBlocks(first, count, uncondBlocks);
+    }
+
+    private void EmitOutput(Span<float> output)
+    {
+        Block(_x0, _steps - 1).CopyTo(output);
+        Interlocked.Increment(ref _callCount);
     }
 
     private void PrepareInput(ReadOnlySpan<float> encoded, bool imageToImage)
@@ -334,7 +392,8 @@ public sealed class StreamBatchDenoiser
             }
         }
 
-        for (int c = 0; c < count; c++)
+        // Newest-last order: block b reads ΔS of block b − 1 from the previous call before that is overwritten.
+        for (int c = count - 1; c >= 0; c--)
         {
             int b = first + c;
             ReadOnlySpan<float> latents = _batchLatents.AsSpan((uncondBlocks + c) * _blockLength, _blockLength);

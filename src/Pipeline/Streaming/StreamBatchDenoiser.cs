@@ -136,6 +136,17 @@ public sealed class StreamBatchDenoiser
     /// <summary>Calls between a frame block's input and its output: n − 1 of the settings in force.</summary>
     public int OutputLatency => _steps - 1;
 
+    /// <summary>
+    /// UNet items of one steady-state call under the settings in force: n·f (none, self), 2·n·f (full),
+    /// (n+1)·f (initialize). Useful to size the engine's micro-batches.
+    /// </summary>
+    public int SteadyItemsPerCall => (_applied!.CfgMode switch
+    {
+        CfgMode.Full => 2 * _steps,
+        CfgMode.Initialize => _steps + 1,
+        _ => _steps,
+    }) * _frames;
+
     /// <summary>Whether the latent buffer is filled (false before the first call and after <see cref="Reset"/>).</summary>
     public bool IsWarm => _warm;
 

@@ -93,6 +93,7 @@ public class StreamBatchDenoiserTests
             CfgMode.Self => n * f,
             _ => (n + 1) * f,
         };
+        Assert.Equal(expectedItems, stream.SteadyItemsPerCall);
         for (int c = 1; c < frames.Length; c++)
         {
             int before = probe.Calls;

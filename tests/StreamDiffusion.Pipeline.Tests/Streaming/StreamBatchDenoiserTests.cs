@@ -202,4 +202,21 @@ public class StreamBatchDenoiserTests
         await first;
         Assert.Equal(1, stream.Calls);
     }
+
+    [Fact]
+    public async Task A_cancelled_fill_leaves_the_stream_usable()
+    {
+        var gate = new GatedNoisePredictor();
+        var stream = new StreamBatchDenoiser(gate, Scheduler, Shape(1), Settings(TIndex(2)));
+        using var cts = new CancellationTokenSource();
+        ValueTask first = stream.DenoiseAsync(new float[ItemLength], new float[ItemLength], cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await first);
+        Assert.False(stream.IsWarm);
+
+        gate.Release();
+        await stream.DenoiseAsync(new float[ItemLength], new float[ItemLength]);
+        Assert.True(stream.IsWarm);
+        Assert.Equal(1, stream.Calls);
+    }
 }

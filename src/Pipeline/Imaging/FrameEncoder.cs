@@ -15,7 +15,9 @@ public sealed unsafe class FrameEncoder : IDisposable
     private readonly NativeMat _resized = new();
     private readonly NativeByteVector _encoded = new();
     private readonly int[] _jpegParameters = [(int)ImwriteFlags.JpegQuality, 85];
-    private readonly int[] _pngParameters = [(int)ImwriteFlags.PngCompression, 1];
+    // 19 = IMWRITE_PNG_FILTER (OpenCV ≥ 4.10, not in the ImwriteFlags enum), 16 = PNG_FILTER_SUB: libpng's
+    // adaptive filter search dominates PNG encode time; SUB alone is ~1.5x faster for a few % more bytes.
+    private readonly int[] _pngParameters = [(int)ImwriteFlags.PngCompression, 1, 19, 16];
     private byte[] _output = [];
     private bool _disposed;
 

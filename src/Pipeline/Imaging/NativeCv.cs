@@ -39,12 +39,9 @@ internal static unsafe class NativeCv
     }
 
     /// <summary>cv::imencode into a reusable native byte vector; returns false when the encoder refused.</summary>
-    public static bool Encode(string extension, NativeMat image, int[] parameters, NativeByteVector buffer) =>
-        Encode(extension, image.Input, parameters, buffer);
-
-    private static bool Encode(string extension, IntPtr input, int[] parameters, NativeByteVector buffer)
+    public static bool Encode(string extension, NativeMat image, int[] parameters, NativeByteVector buffer)
     {
-        Check(NativeMethods.imgcodecs_imencode_vector(extension, input, buffer.Ptr, parameters, parameters.Length, out var ok));
+        Check(NativeMethods.imgcodecs_imencode_vector(extension, image.Input, buffer.Ptr, parameters, parameters.Length, out var ok));
         return ok != 0;
     }
 }

@@ -231,6 +231,12 @@ public sealed unsafe class FrameDecoder : IDisposable
             throw new FrameFormatException($"{info.Format} data is corrupt: the decoder could not decode {data.Length} bytes.");
         }
 
+        // IMREAD_COLOR always yields 8-bit BGR; the pixel arithmetic below relies on it.
+        if (_source.Type != MatType.CV_8UC3.Value)
+        {
+            throw new FrameFormatException($"{info.Format} decoded to an unexpected pixel type {_source.Type} instead of 8-bit BGR.");
+        }
+
         var width = _source.Cols;
         var height = _source.Rows;
         var g = FitGeometry.Compute(width, height, Options.Width, Options.Height, Options.Fit);

@@ -86,6 +86,7 @@ public sealed unsafe class PanVideoGenerator : IDisposable
     /// <summary>The crop window (x, y, width, height) in photo pixels for frame <paramref name="index"/>.</summary>
     public (int X, int Y, int Width, int Height) Window(int index)
     {
+        CheckSettings();
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, FrameCount);
         var t = FrameCount == 1 ? 0 : (double)index / (FrameCount - 1);
@@ -124,6 +125,7 @@ public sealed unsafe class PanVideoGenerator : IDisposable
     /// <summary>Enumerates all frames; each frame's data is a buffer reused for the next one.</summary>
     public IEnumerable<RgbFrame> Frames()
     {
+        CheckSettings();
         var buffer = new byte[OutputWidth * OutputHeight * 3];
         for (var i = 0; i < FrameCount; i++)
         {
@@ -144,6 +146,15 @@ public sealed unsafe class PanVideoGenerator : IDisposable
         }
 
         return count;
+    }
+
+    private void CheckSettings()
+    {
+        if (OutputWidth <= 0 || OutputHeight <= 0 || FrameCount <= 0 || !(Fps > 0) || !(StartZoom > 0) || !(EndZoom > 0))
+        {
+            throw new InvalidOperationException(
+                $"Pan settings must be positive: output {OutputWidth}x{OutputHeight}, {FrameCount} frames, {Fps} fps, zoom {StartZoom}..{EndZoom}.");
+        }
     }
 
     /// <inheritdoc />

@@ -49,9 +49,11 @@ public sealed class DenoiserEngineTests
         var options = new BatchingOptions { MaxDelay = TimeSpan.FromMilliseconds(500), ClientWindow = TimeSpan.FromMilliseconds(10) };
         await using var engine = new DenoiserEngine(probe, options);
 
+        // Registered up front, as a host does when a session opens; each stream leaves when done.
+        var clients = Enumerable.Range(0, 4).Select(_ => engine.RegisterClient()).ToArray();
         var streams = Enumerable.Range(0, 4).Select(stream => Task.Run(async () =>
         {
-            using var client = engine.RegisterClient();
+            using var client = clients[stream];
             var random = new Random(2000 + stream);
             for (var i = 0; i < 50; i++)
             {
@@ -96,6 +98,20 @@ public sealed class DenoiserEngineTests
         Assert.Equal(sizes, probe.Calls.Select(c => c.Batch));
         Assert.Equal(TimeSpan.Zero, stats.TotalStragglerWait);
         Assert.Equal(1, stats.ActiveClients);
+    }
+
+    [Fact]
+    public async Task ClientRegistrations_CountActiveClients_UntilDisposed()
+    {
+        await using var engine = new DenoiserEngine(new ProbeNoisePredictor());
+        Assert.Equal(0, engine.GetStats().ActiveClients);
+        var first = engine.RegisterClient();
+        using var second = engine.RegisterClient();
+        Assert.Equal(2, engine.GetStats().ActiveClients);
+
+        first.Dispose();
+        first.Dispose();
+        Assert.Equal(1, engine.GetStats().ActiveClients);
     }
 
     [Fact]

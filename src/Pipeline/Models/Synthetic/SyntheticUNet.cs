@@ -7,9 +7,14 @@ namespace StreamDiffusion.Pipeline.Models.Synthetic;
 /// An epsilon-predicting denoiser that behaves plausibly. From the timestep it looks up ᾱ_t (SD scaled_linear
 /// table), α = √ᾱ, σ = √(1−ᾱ). Its clean-latent estimate is
 /// <code>
-///   prior = p + k·(LowPass(x_t) − α·p),   k = α / (ᾱ + (1−ᾱ)/25)   (Wiener gain for a 5x5 box, unit prior variance)
-///   x̂₀   = (1−w)·prior + w·p,            w = 0.1 + 0.2·σ
+///   prior = p + k·(LowPass(x_t) − α·p) + k_d·(x_t − LowPass(x_t))
+///   k   = α·v / (ᾱ·v + (1−ᾱ)/25)      Wiener gain of the 5x5 box average (noise variance /25), v = 1
+///   k_d = α·v_d / (ᾱ·v_d + (1−ᾱ))     Wiener gain of the high-pass residual, v_d = 0.15 (latent detail variance)
+///   x̂₀   = prior + w·(p − mean_hw(prior)),   w = 0.08 + 0.27·σ²
 /// </code>
+/// so at low noise detail survives (k_d → 1/α), at high noise the estimate shrinks to a blurred image around the
+/// palette, as a trained denoiser's does, and at every level the image's mean colour is tinted toward the palette
+/// without losing contrast.
 /// with p the prompt palette (a colour from the mean text embedding, mapped into latent space through the VAE
 /// colour mix), and it returns ε = (x_t − α·x̂₀)/σ, so a DDIM/LCM step (x_t − σ·ε)/α lands on x̂₀: the image keeps
 /// its structure, loses some detail, and drifts toward the prompt colour, more so at high noise.
@@ -20,8 +25,11 @@ internal static class SyntheticUNet
     public const int TimestepCondSize = 256;
     private const float PaletteRange = 0.8f;
     private const float LowPassNoiseVariance = 1f / 25f;
-    private const float PullBase = 0.1f;
-    private const float PullPerSigma = 0.2f;
+    private const float StructureVariance = 1f;
+    private const float DetailVariance = 0.15f;
+    private const float PullBase = 0.08f;
+    private const float PullPerNoiseVariance = 0.27f;
+    private const double PaletteGain = 1.2;
     private const float TimestepCondScale = 0.05f;
     private const double ComputeOutputScale = 1e-3;
 
@@ -74,10 +82,19 @@ internal static class SyntheticUNet
         var palette = Palette(g, options, map, hiddenStates, timestepCond);
         palette = video ? g.Reshape(palette, -1, 4, 1, 1, 1) : g.Reshape(palette, -1, 4, 1, 1);
 
-        var gain = g.Div(alpha, g.Add(alphaBar, g.Mul(g.Sub(g.Scalar(1f), alphaBar), g.Scalar(LowPassNoiseVariance))));
-        var prior = g.Add(palette, g.Mul(gain, g.Sub(lowPass, g.Mul(alpha, palette))));
-        var pull = g.Add(g.Scalar(PullBase), g.Mul(sigma, g.Scalar(PullPerSigma)));
-        var estimate = g.Add(prior, g.Mul(pull, g.Sub(palette, prior)));
+        var noiseVariance = g.Sub(g.Scalar(1f), alphaBar);
+        var gain = g.Div(
+            g.Mul(alpha, g.Scalar(StructureVariance)),
+            g.Add(g.Mul(alphaBar, g.Scalar(StructureVariance)), g.Mul(noiseVariance, g.Scalar(LowPassNoiseVariance))));
+        var detailGain = g.Div(
+            g.Mul(alpha, g.Scalar(DetailVariance)),
+            g.Add(g.Mul(alphaBar, g.Scalar(DetailVariance)), noiseVariance));
+        var prior = g.Add(
+            g.Add(palette, g.Mul(gain, g.Sub(lowPass, g.Mul(alpha, palette)))),
+            g.Mul(detailGain, g.Sub(x, lowPass)));
+        var pull = g.Add(g.Scalar(PullBase), g.Mul(noiseVariance, g.Scalar(PullPerNoiseVariance)));
+        var meanColour = g.Node("ReduceMean", [prior], ("axes", video ? new long[] { 3, 4 } : [2, 3]), ("keepdims", 1L));
+        var estimate = g.Add(prior, g.Mul(pull, g.Sub(palette, meanColour)));
 
         if (options.ComputeLayers > 0)
         {
@@ -103,8 +120,9 @@ internal static class SyntheticUNet
         var states = options.Float16 ? g.Cast(hiddenStates, DataType.Float) : hiddenStates;
         var mean = g.Node("ReduceMean", [states], ("axes", new long[] { 1 }), ("keepdims", 0L));
 
-        // Mean embeddings have per-element spread well below 1, hence the gain on top of the 1/√D projection scale.
-        var projection = g.Floats("palette_projection", random.Gaussian(d * 3, 2.5 / Math.Sqrt(d)), d, 3);
+        // Mean embeddings have unit-order elements that differ between prompts by about half their size; a gain near 1
+        // keeps tanh out of saturation so different prompts give clearly different colours.
+        var projection = g.Floats("palette_projection", random.Gaussian(d * 3, PaletteGain / Math.Sqrt(d)), d, 3);
         var colour = g.Node("Tanh", [g.Node("MatMul", [mean, projection])]);
 
         var mix = new float[3 * 4];

@@ -226,7 +226,12 @@ public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITe
         // Timing is printed, not asserted (shared CI machines vary).
         var pack = fixture.Pack("turbo-default", Variants["turbo-default"]);
         long bytes = Directory.EnumerateFiles(pack, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-        output.WriteLine($"512 sd-turbo pack with TAESD: {fixture.WriteMilliseconds["turbo-default"]:F0} ms, {bytes / 1e6:F1} MB");
+        var again = Path.Combine(fixture.Root, "turbo-default-again");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        SyntheticPackWriter.Write(again, Variants["turbo-default"]);
+        output.WriteLine(
+            $"512 sd-turbo pack with TAESD: first write {fixture.WriteMilliseconds["turbo-default"]:F0} ms (includes JIT), " +
+            $"second {watch.Elapsed.TotalMilliseconds:F0} ms, {bytes / 1e6:F1} MB");
         Assert.InRange(bytes, 1_000_000, 40_000_000);
     }
 

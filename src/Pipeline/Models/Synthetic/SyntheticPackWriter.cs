@@ -213,12 +213,17 @@ public static class SyntheticPackWriter
         {
             // Another writer published a complete pack in the meantime; keep theirs.
         }
-        finally
+        catch (Exception) when (retired is not null && !Directory.Exists(target))
         {
-            if (retired is not null && Directory.Exists(retired))
-            {
-                Directory.Delete(retired, recursive: true);
-            }
+            // Put the previous pack back rather than leave nothing.
+            Directory.Move(retired, target);
+            retired = null;
+            throw;
+        }
+
+        if (retired is not null && Directory.Exists(retired))
+        {
+            Directory.Delete(retired, recursive: true);
         }
     }
 }

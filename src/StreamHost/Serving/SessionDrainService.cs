@@ -7,11 +7,11 @@ using StreamDiffusion.StreamHost.Sessions;
 namespace StreamDiffusion.StreamHost.Serving;
 
 /// <summary>
-/// Graceful shutdown. Registered after Kestrel's hosted service, so it stops first: refuse new sessions,
-/// let running streams finish up to <see cref="CapacityOptions.DrainTimeout"/>, then end the rest with
-/// UNAVAILABLE; only then does Kestrel close its listeners.
+/// Graceful shutdown. Drains in <see cref="StoppingAsync"/>, which the host runs before any hosted service (Kestrel
+/// included) stops: refuse new sessions, let running streams finish up to <see cref="CapacityOptions.DrainTimeout"/>,
+/// then end the rest with UNAVAILABLE; only then does Kestrel close its listeners.
 /// </summary>
-public sealed partial class SessionDrainService : IHostedService
+public sealed partial class SessionDrainService : IHostedLifecycleService
 {
     private static readonly TimeSpan UnwindTimeout = TimeSpan.FromSeconds(5);
     private readonly SessionRegistry _registry;
@@ -31,7 +31,19 @@ public sealed partial class SessionDrainService : IHostedService
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _registry.BeginDrain();
         var active = _registry.ActiveCount;

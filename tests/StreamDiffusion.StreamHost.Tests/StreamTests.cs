@@ -193,6 +193,16 @@ public sealed class StreamTests
         Assert.Null(output.Error);
         Assert.Equal(1024 * 1024 * 3, output.Data.Length);
         Assert.Equal(Frames.ExpectedEcho(frame), output.Data.ToByteArray());
-        await Frames.CompleteAsync(call);
+
+        // A live stream carries far more than Kestrel's default 30 MB request body limit.
+        for (var i = 2UL; i <= 12; i++)
+        {
+            frame.Sequence = i;
+            Assert.Null((await Frames.RoundTripAsync(call, frame)).Error);
+        }
+
+        var (_, final) = await Frames.CompleteAsync(call);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal(12UL, final!.FramesOut);
     }
 }

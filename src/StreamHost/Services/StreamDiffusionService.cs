@@ -24,7 +24,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     private readonly HostMetrics _metrics;
     private readonly LimitsOptions _limits;
     private readonly CapacityOptions _capacity;
-    private readonly ILogger<StreamDiffusionService> _logger;
+    private readonly ILogger _sessionLogger;
 
     /// <summary>Creates the service (one per call, as gRPC does).</summary>
     public StreamDiffusionService(
@@ -34,17 +34,18 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         HostMetrics metrics,
         IOptions<LimitsOptions> limits,
         IOptions<CapacityOptions> capacity,
-        ILogger<StreamDiffusionService> logger)
+        ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(capacity);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         _catalog = catalog;
         _processors = processors;
         _registry = registry;
         _metrics = metrics;
         _limits = limits.Value;
         _capacity = capacity.Value;
-        _logger = logger;
+        _sessionLogger = loggerFactory.CreateLogger("StreamDiffusion.StreamHost.Sessions.StreamSession");
     }
 
     /// <inheritdoc />
@@ -72,7 +73,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         await using (processor.ConfigureAwait(false))
         {
             var session = new StreamSession(requestStream, responseStream, context, settings, processor, lease, _metrics,
-                _limits, _capacity, _logger);
+                _limits, _capacity, _sessionLogger);
             await session.RunAsync().ConfigureAwait(false);
         }
     }

@@ -79,7 +79,7 @@ public sealed partial class SessionDrainService : IHostedLifecycleService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: waiting up to {Seconds:F0}s for {Count} sessions to finish")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: waiting up to {Seconds:F1}s for {Count} sessions to finish")]
     private partial void LogDraining(int count, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drain deadline passed: ending {Count} sessions with UNAVAILABLE")]

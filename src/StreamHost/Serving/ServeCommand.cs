@@ -43,6 +43,8 @@ public static class ServeCommand
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServeCommand));
             try
             {
+                // Fail fast on a bad model configuration instead of at the first call.
+                _ = app.Services.GetRequiredService<IModelCatalog>();
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 var endpoints = app.Services.GetRequiredService<HostEndpoints>();
                 var processor = app.Services.GetRequiredService<IStreamProcessorFactory>();

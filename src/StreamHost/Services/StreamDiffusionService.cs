@@ -1,0 +1,194 @@
+using System.Reflection;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Options;
+using StreamDiffusion.StreamHost.Serving;
+using StreamDiffusion.StreamHost.Sessions;
+
+namespace StreamDiffusion.StreamHost.Services;
+
+/// <summary>
+/// The gRPC service <c>streamdiffusion.v1.StreamDiffusion</c>: validates at the edge, admits sessions, and hands
+/// frames to the registered <see cref="IStreamProcessorFactory"/>.
+/// </summary>
+public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDiffusion.StreamDiffusionBase
+{
+    private static readonly string ServerVersion =
+        typeof(StreamDiffusionService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    private readonly IModelCatalog _catalog;
+    private readonly IStreamProcessorFactory _processors;
+    private readonly SessionRegistry _registry;
+    private readonly HostMetrics _metrics;
+    private readonly LimitsOptions _limits;
+    private readonly CapacityOptions _capacity;
+    private readonly ILogger _sessionLogger;
+
+    /// <summary>Creates the service (one per call, as gRPC does).</summary>
+    public StreamDiffusionService(
+        IModelCatalog catalog,
+        IStreamProcessorFactory processors,
+        SessionRegistry registry,
+        HostMetrics metrics,
+        IOptions<LimitsOptions> limits,
+        IOptions<CapacityOptions> capacity,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(capacity);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _catalog = catalog;
+        _processors = processors;
+        _registry = registry;
+        _metrics = metrics;
+        _limits = limits.Value;
+        _capacity = capacity.Value;
+        _sessionLogger = loggerFactory.CreateLogger("StreamDiffusion.StreamHost.Sessions.StreamSession");
+    }
+
+    /// <inheritdoc />
+    public override async Task Stream(
+        IAsyncStreamReader<StreamRequest> requestStream, IServerStreamWriter<StreamResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var first = requestStream.Current;
+        if (first.PayloadCase != StreamRequest.PayloadOneofCase.Config)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"the first StreamRequest must carry a SessionConfig, got {first.PayloadCase.ToString().ToLowerInvariant()}"));
+        }
+
+        var model = Resolve(first.Config.Model);
+        var settings = SessionSettingsValidator.FromConfig(first.Config, model, _limits);
+        using var lease = _registry.Acquire();
+        var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
+        await using (processor.ConfigureAwait(false))
+        {
+            var session = new StreamSession(requestStream, responseStream, context, settings, processor, lease, _metrics,
+                _limits, _capacity, _sessionLogger);
+            await session.RunAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var model = Resolve(request.Model);
+        var settings = SessionSettingsValidator.FromConfig(SessionSettingsValidator.ToSessionConfig(request), model, _limits);
+        var image = request.Image ?? new InputFrame();
+        var error = FrameValidator.Validate(image, settings.Mode, _limits);
+        if (error is not null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error.Replace("frame.", "image.", StringComparison.Ordinal)));
+        }
+
+        using var lease = _registry.Acquire();
+        _metrics.FramesIn.Inc();
+        var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
+        await using (processor.ConfigureAwait(false))
+        {
+            var raw = image.Format is FrameFormat.Rgb24 or FrameFormat.Bgr24;
+            var input = new FrameInput(image.Data.Memory, image.Format, image.Width, image.Height,
+                raw ? FrameValidator.EffectiveStride(image) : 0, image.Sequence);
+            ProcessedFrame result;
+            try
+            {
+                result = await processor.ProcessAsync(input, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (FrameRejectedException ex)
+            {
+                _metrics.FramesFailed.Inc();
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "image: " + ex.Message));
+            }
+
+            _metrics.FramesOut.Inc();
+            return new GenerateResponse
+            {
+                // Copied: the processor's buffer goes away with it.
+                Data = Google.Protobuf.ByteString.CopyFrom(result.Data.Span),
+                Format = result.Format,
+                Width = result.Width,
+                Height = result.Height,
+                Timings = new FrameTimings
+                {
+                    DecodeMs = (float)result.DecodeMs,
+                    DenoiseMs = (float)result.DenoiseMs,
+                    EncodeMs = (float)result.EncodeMs,
+                    TotalMs = (float)(result.DecodeMs + result.DenoiseMs + result.EncodeMs),
+                },
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task GenerateVideo(GenerateVideoRequest request, IServerStreamWriter<VideoFrame> responseStream, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented,
+            "GenerateVideo (FIFO long video) is not available on this host yet: the long-video pipeline is not wired in"));
+
+    /// <inheritdoc />
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse();
+        foreach (var m in _catalog.Models)
+        {
+            response.Models.Add(new ModelInfo
+            {
+                Name = m.Name,
+                Family = m.Family,
+                Path = m.Path,
+                Provider = m.Provider,
+                ImageSize = m.ImageSize,
+                HiddenSize = m.HiddenSize,
+                HasTaesd = m.HasTaesd,
+                IsDefault = m.IsDefault,
+            });
+        }
+
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc />
+    public override Task<Capabilities> GetCapabilities(GetCapabilitiesRequest request, ServerCallContext context)
+    {
+        var caps = new Capabilities
+        {
+            MaxSessions = _registry.MaxSessions,
+            ActiveSessions = _registry.ActiveCount,
+            MaxWidth = _limits.MaxWidth,
+            MaxHeight = _limits.MaxHeight,
+            MaxFrameBytes = _limits.MaxFrameBytes,
+            MaxMessageBytes = _limits.MaxMessageBytes,
+            SizeMultiple = SessionSettingsValidator.SizeMultiple,
+            NumInferenceSteps = SessionSettingsValidator.NumInferenceSteps,
+            MaxConsecutiveBadFrames = _limits.MaxConsecutiveBadFrames,
+            Processor = _processors.Name,
+            ServerVersion = ServerVersion,
+        };
+        caps.InputFormats.Add([FrameFormat.Jpeg, FrameFormat.Png, FrameFormat.Rgb24, FrameFormat.Bgr24]);
+        caps.OutputEncodings.Add([OutputEncoding.Jpeg, OutputEncoding.Png, OutputEncoding.Raw]);
+        caps.CfgTypes.Add([CfgType.None, CfgType.Full, CfgType.Self, CfgType.Initialize]);
+        caps.Modes.Add([GenerationMode.Img2Img, GenerationMode.Txt2Img]);
+        return Task.FromResult(caps);
+    }
+
+    private ModelDescriptor Resolve(string name)
+    {
+        if (_catalog.TryResolve(name, out var model))
+        {
+            return model;
+        }
+
+        throw new RpcException(new Status(StatusCode.NotFound,
+            $"model '{name}' is not configured; available: {string.Join(", ", _catalog.Models.Select(m => m.Name))}"));
+    }
+}

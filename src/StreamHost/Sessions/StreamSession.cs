@@ -1,0 +1,497 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Options;
+using StreamDiffusion.StreamHost.Serving;
+
+namespace StreamDiffusion.StreamHost.Sessions;
+
+/// <summary>
+/// One Stream call after its config was accepted: a reader task validates requests and queues frames in a
+/// small DropOldest channel; the session loop processes the newest frames in order and writes the responses.
+/// Every input frame gets exactly one OutputFrame, in input order (processed, skipped, dropped or failed).
+/// </summary>
+internal sealed partial class StreamSession
+{
+    private readonly IAsyncStreamReader<StreamRequest> _requests;
+    private readonly IServerStreamWriter<StreamResponse> _responses;
+    private readonly ServerCallContext _context;
+    private readonly IStreamProcessor _processor;
+    private readonly SessionLease _lease;
+    private readonly HostMetrics _metrics;
+    private readonly LimitsOptions _limits;
+    private readonly CapacityOptions _capacity;
+    private readonly ILogger _logger;
+    private readonly Channel<QueuedFrame> _input;
+    private readonly CancellationTokenSource _cts;
+
+    // Guards channel writes and (drop drain + read) together, so dropped frames are reported in input order.
+    private readonly object _gate = new();
+    private readonly List<QueuedFrame> _pendingDrops = [];
+    private readonly List<QueuedFrame> _dropScratch = [];
+
+    // One response object reused for every frame: WriteAsync serializes it before completing.
+    private readonly StreamResponse _frameResponse = new();
+    private readonly OutputFrame _outFrame = new();
+    private readonly FrameTimings _timings = new();
+
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private SessionSettings _settings;
+    private SessionSettings _applied;
+    private Exception? _failure;
+    private int _consecutiveBad;
+    private long _framesIn;
+    private long _framesOut;
+    private long _framesSkipped;
+    private long _framesDropped;
+    private long _framesFailed;
+    private double _latencySumMs;
+
+    // Per stats interval.
+    private long _intervalStart;
+    private long _intervalOut;
+    private long _intervalDropped;
+    private double _intervalLatencySum;
+    private double _intervalLatencyMax;
+    private bool _loggedProcessingError;
+
+    public StreamSession(
+        IAsyncStreamReader<StreamRequest> requests,
+        IServerStreamWriter<StreamResponse> responses,
+        ServerCallContext context,
+        SessionSettings settings,
+        IStreamProcessor processor,
+        SessionLease lease,
+        HostMetrics metrics,
+        LimitsOptions limits,
+        CapacityOptions capacity,
+        ILogger logger)
+    {
+        _requests = requests;
+        _responses = responses;
+        _context = context;
+        _settings = settings;
+        _applied = settings;
+        _processor = processor;
+        _lease = lease;
+        _metrics = metrics;
+        _limits = limits;
+        _capacity = capacity;
+        _logger = logger;
+        _input = Channel.CreateBounded<QueuedFrame>(
+            new BoundedChannelOptions(Math.Max(1, capacity.InputQueueCapacity))
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = true,
+            },
+            OnDropped);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lease.ShutdownToken);
+        _frameResponse.Frame = _outFrame;
+        _outFrame.Timings = _timings;
+        _intervalStart = _started;
+    }
+
+    /// <summary>Runs the session to its end; throws an RpcException for a status other than OK.</summary>
+    public async Task RunAsync()
+    {
+        var s = _settings;
+        LogStarted(_lease.Id, _context.Peer, s.Model, s.Mode, s.Width, s.Height, s.CfgType, string.Join(',', s.TIndexList));
+        var outcome = "completed";
+        try
+        {
+            var started = new SessionStarted
+            {
+                SessionId = _lease.Id,
+                Model = s.Model,
+                Width = s.Width,
+                Height = s.Height,
+                CfgType = s.CfgType,
+                OutputEncoding = s.OutputEncoding,
+            };
+            started.TIndexList.Add(s.TIndexList);
+            await _responses.WriteAsync(new StreamResponse { Started = started }, _cts.Token).ConfigureAwait(false);
+
+            var loop = ProcessLoopAsync(_cts.Token);
+            await ReadLoopAsync(_cts.Token).ConfigureAwait(false);
+            await loop.ConfigureAwait(false);
+
+            if (_failure is RpcException rpc)
+            {
+                outcome = rpc.StatusCode.ToString();
+                throw rpc;
+            }
+
+            if (_failure is not null)
+            {
+                outcome = "error";
+                LogSessionFailed(_lease.Id, _failure);
+                throw new RpcException(new Status(StatusCode.Internal, "session failed: " + _failure.Message));
+            }
+
+            if (_lease.ShutdownToken.IsCancellationRequested)
+            {
+                outcome = "shutdown";
+                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
+            }
+
+            if (_context.CancellationToken.IsCancellationRequested)
+            {
+                outcome = "cancelled by client";
+            }
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            // Only the SessionStarted write can get here: the loops catch their own cancellations.
+            if (_lease.ShutdownToken.IsCancellationRequested)
+            {
+                outcome = "shutdown";
+                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
+            }
+
+            outcome = "cancelled by client";
+        }
+        finally
+        {
+            _cts.Dispose();
+            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+            var meanMs = _framesOut == 0 ? 0 : _latencySumMs / _framesOut;
+            LogEnded(_lease.Id, outcome, seconds, _framesIn, _framesOut, _framesSkipped, _framesDropped, _framesFailed, meanMs);
+        }
+    }
+
+    private void Fail(Exception exception)
+    {
+        Interlocked.CompareExchange(ref _failure, exception, null);
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Session already over.
+        }
+    }
+
+    private bool IsOwnCancellation(Exception ex, CancellationToken ct) =>
+        ct.IsCancellationRequested && (ex is OperationCanceledException || _context.CancellationToken.IsCancellationRequested);
+
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await _requests.MoveNext(ct).ConfigureAwait(false))
+            {
+                Handle(_requests.Current);
+            }
+        }
+        catch (Exception ex) when (IsOwnCancellation(ex, ct))
+        {
+            // Client gone, shutdown deadline, or the loop failed first.
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _input.Writer.TryComplete();
+            }
+        }
+    }
+
+    private void Handle(StreamRequest request)
+    {
+        switch (request.PayloadCase)
+        {
+            case StreamRequest.PayloadOneofCase.Frame:
+                HandleFrame(request.Frame);
+                break;
+            case StreamRequest.PayloadOneofCase.Control:
+                _settings = SessionSettingsValidator.ApplyControl(_settings, request.Control);
+                break;
+            case StreamRequest.PayloadOneofCase.Config:
+                throw SessionSettingsValidator.Invalid("config", "only the first StreamRequest may carry a SessionConfig; use control to change parameters");
+            default:
+                throw SessionSettingsValidator.Invalid("payload", "empty StreamRequest");
+        }
+    }
+
+    private void HandleFrame(InputFrame frame)
+    {
+        Interlocked.Increment(ref _framesIn);
+        _metrics.FramesIn.Inc();
+        var error = FrameValidator.Validate(frame, _settings.Mode, _limits);
+        if (error is null)
+        {
+            Interlocked.Exchange(ref _consecutiveBad, 0);
+        }
+        else
+        {
+            CountBadFrame(error);
+        }
+
+        var item = new QueuedFrame(frame, _settings, Stopwatch.GetTimestamp(), error);
+        lock (_gate)
+        {
+            _metrics.QueueDepth.Inc();
+            _input.Writer.TryWrite(item);
+        }
+    }
+
+    private void CountBadFrame(string error)
+    {
+        var bad = Interlocked.Increment(ref _consecutiveBad);
+        if (bad >= _limits.MaxConsecutiveBadFrames)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{bad} invalid frames in a row, ending the stream; last: {error}"));
+        }
+    }
+
+    // Runs inside TryWrite, under _gate.
+    private void OnDropped(QueuedFrame item)
+    {
+        _metrics.QueueDepth.Dec();
+        _pendingDrops.Add(item);
+    }
+
+    private async Task ProcessLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            var reader = _input.Reader;
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    QueuedFrame? item;
+                    lock (_gate)
+                    {
+                        // Drops still pending are older than anything left in the queue.
+                        _dropScratch.AddRange(_pendingDrops);
+                        _pendingDrops.Clear();
+                        if (reader.TryRead(out item))
+                        {
+                            _metrics.QueueDepth.Dec();
+                        }
+                    }
+
+                    foreach (var dropped in _dropScratch)
+                    {
+                        await WriteUnprocessedAsync(dropped, ct).ConfigureAwait(false);
+                    }
+
+                    _dropScratch.Clear();
+                    if (item is null)
+                    {
+                        break;
+                    }
+
+                    await ProcessOneAsync(item, ct).ConfigureAwait(false);
+                    if (Stopwatch.GetElapsedTime(_intervalStart) >= _capacity.StatsInterval)
+                    {
+                        await WriteStatsAsync(final: false, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            await WriteStatsAsync(final: true, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOwnCancellation(ex, ct))
+        {
+            // Cancelled from outside or by the reader's failure.
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+        finally
+        {
+            // Frames left in the queue are abandoned with the session.
+            lock (_gate)
+            {
+                while (_input.Reader.TryRead(out _))
+                {
+                    _metrics.QueueDepth.Dec();
+                }
+            }
+        }
+    }
+
+    private async Task ProcessOneAsync(QueuedFrame item, CancellationToken ct)
+    {
+        var queueMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
+        _metrics.QueueStage.Observe(queueMs / 1000);
+        if (item.Error is not null)
+        {
+            await WriteFailedAsync(item, StatusCode.InvalidArgument, item.Error, queueMs, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (!ReferenceEquals(item.Settings, _applied))
+        {
+            await _processor.UpdateAsync(item.Settings, ct).ConfigureAwait(false);
+            _applied = item.Settings;
+        }
+
+        var frame = item.Frame;
+        var format = frame.Format;
+        var raw = format is FrameFormat.Rgb24 or FrameFormat.Bgr24;
+        var input = new FrameInput(frame.Data.Memory, format, frame.Width, frame.Height,
+            raw ? FrameValidator.EffectiveStride(frame) : 0, frame.Sequence);
+        ProcessedFrame result;
+        try
+        {
+            result = await _processor.ProcessAsync(input, ct).ConfigureAwait(false);
+        }
+        catch (FrameRejectedException ex)
+        {
+            await WriteFailedAsync(item, StatusCode.InvalidArgument, ex.Message, queueMs, ct).ConfigureAwait(false);
+            CountBadFrame(ex.Message);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (!_loggedProcessingError)
+            {
+                // Once per session: a broken pipeline would otherwise log every frame.
+                _loggedProcessingError = true;
+                LogProcessingFailed(_lease.Id, frame.Sequence, ex);
+            }
+
+            await WriteFailedAsync(item, StatusCode.Internal, "processing failed: " + ex.Message, queueMs, ct).ConfigureAwait(false);
+            return;
+        }
+
+        _outFrame.Data = UnsafeByteOperations.UnsafeWrap(result.Data);
+        _outFrame.Format = result.Format;
+        _outFrame.Width = result.Width;
+        _outFrame.Height = result.Height;
+        _outFrame.Skipped = result.Skipped;
+        _outFrame.Dropped = false;
+        _outFrame.Error = null;
+        var totalMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
+        SetHeader(item, queueMs, result.DecodeMs, result.DenoiseMs, result.EncodeMs, totalMs);
+        await _responses.WriteAsync(_frameResponse, ct).ConfigureAwait(false);
+
+        _framesOut++;
+        _intervalOut++;
+        _latencySumMs += totalMs;
+        _intervalLatencySum += totalMs;
+        _intervalLatencyMax = Math.Max(_intervalLatencyMax, totalMs);
+        _metrics.FramesOut.Inc();
+        _metrics.FrameLatency.Observe(totalMs / 1000);
+        _metrics.DecodeStage.Observe(result.DecodeMs / 1000);
+        _metrics.DenoiseStage.Observe(result.DenoiseMs / 1000);
+        _metrics.EncodeStage.Observe(result.EncodeMs / 1000);
+        if (result.Skipped)
+        {
+            _framesSkipped++;
+            _metrics.FramesSkipped.Inc();
+        }
+    }
+
+    private Task WriteUnprocessedAsync(QueuedFrame item, CancellationToken ct)
+    {
+        var queueMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
+        if (item.Error is not null)
+        {
+            // An invalid frame keeps its error even when it was pushed out of the queue.
+            return WriteFailedAsync(item, StatusCode.InvalidArgument, item.Error, queueMs, ct);
+        }
+
+        _framesDropped++;
+        _intervalDropped++;
+        _metrics.FramesDropped.Inc();
+        ClearImage();
+        _outFrame.Dropped = true;
+        _outFrame.Error = null;
+        SetHeader(item, queueMs, 0, 0, 0, queueMs);
+        return _responses.WriteAsync(_frameResponse, ct);
+    }
+
+    private Task WriteFailedAsync(QueuedFrame item, StatusCode code, string message, double queueMs, CancellationToken ct)
+    {
+        _framesFailed++;
+        _metrics.FramesFailed.Inc();
+        ClearImage();
+        _outFrame.Dropped = false;
+        _outFrame.Error = new FrameError { Code = (int)code, Message = message };
+        SetHeader(item, queueMs, 0, 0, 0, Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds);
+        return _responses.WriteAsync(_frameResponse, ct);
+    }
+
+    private void ClearImage()
+    {
+        _outFrame.Data = ByteString.Empty;
+        _outFrame.Format = FrameFormat.Unspecified;
+        _outFrame.Width = 0;
+        _outFrame.Height = 0;
+        _outFrame.Skipped = false;
+    }
+
+    private void SetHeader(QueuedFrame item, double queueMs, double decodeMs, double denoiseMs, double encodeMs, double totalMs)
+    {
+        _outFrame.Sequence = item.Frame.Sequence;
+        _outFrame.ClientTimestampUs = item.Frame.ClientTimestampUs;
+        _timings.QueueMs = (float)queueMs;
+        _timings.DecodeMs = (float)decodeMs;
+        _timings.DenoiseMs = (float)denoiseMs;
+        _timings.EncodeMs = (float)encodeMs;
+        _timings.TotalMs = (float)totalMs;
+    }
+
+    private async Task WriteStatsAsync(bool final, CancellationToken ct)
+    {
+        var seconds = Stopwatch.GetElapsedTime(_intervalStart).TotalSeconds;
+        var stats = new SessionStats
+        {
+            SessionId = _lease.Id,
+            FramesIn = (ulong)Interlocked.Read(ref _framesIn),
+            FramesOut = (ulong)_framesOut,
+            FramesSkipped = (ulong)_framesSkipped,
+            FramesDropped = (ulong)_framesDropped,
+            FramesFailed = (ulong)_framesFailed,
+            Fps = seconds > 0 ? (float)(_intervalOut / seconds) : 0,
+            LatencyMsMean = _intervalOut > 0 ? (float)(_intervalLatencySum / _intervalOut) : 0,
+            LatencyMsMax = (float)_intervalLatencyMax,
+            UptimeSeconds = Stopwatch.GetElapsedTime(_started).TotalSeconds,
+            Final = final,
+        };
+        if (_intervalDropped > 0)
+        {
+            LogDrops(_lease.Id, _intervalDropped, seconds);
+        }
+
+        _intervalStart = Stopwatch.GetTimestamp();
+        _intervalOut = 0;
+        _intervalDropped = 0;
+        _intervalLatencySum = 0;
+        _intervalLatencyMax = 0;
+        await _responses.WriteAsync(new StreamResponse { Stats = stats }, ct).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Session {SessionId} started from {Peer}: model {Model}, {Mode} {Width}x{Height}, cfg {CfgType}, t_index [{TIndex}]")]
+    private partial void LogStarted(string sessionId, string peer, string model, GenerationMode mode, int width, int height, CfgType cfgType, string tIndex);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Session {SessionId} ended ({Outcome}) after {Seconds:F1}s: frames in {FramesIn}, out {FramesOut}, skipped {FramesSkipped}, dropped {FramesDropped}, failed {FramesFailed}, mean latency {MeanLatencyMs:F1} ms")]
+    private partial void LogEnded(string sessionId, string outcome, double seconds, long framesIn, long framesOut, long framesSkipped, long framesDropped, long framesFailed, double meanLatencyMs);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Session {SessionId} dropped {Dropped} frames in the last {Seconds:F1}s: the client sends faster than the host processes")]
+    private partial void LogDrops(string sessionId, long dropped, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: frame {Sequence} failed in the processor (further failures of this session are not logged)")]
+    private partial void LogProcessingFailed(string sessionId, ulong sequence, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId} failed")]
+    private partial void LogSessionFailed(string sessionId, Exception exception);
+}

@@ -2,6 +2,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using StreamDiffusion.StreamHost.Serving;
+using StreamDiffusion.StreamHost.Sessions;
 using Client = StreamDiffusion.Protos.V1.StreamDiffusion.StreamDiffusionClient;
 
 namespace StreamDiffusion.StreamHost.Tests;
@@ -38,11 +39,24 @@ internal sealed class LoopbackHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The echo stand-in processor (transport tests).</summary>
+    public static void UseEcho(IServiceCollection services) => services.AddSingleton<IStreamProcessorFactory, EchoStreamProcessorFactory>();
+
+    /// <summary>Keeps the default registrations: the real diffusion pipeline on the configured models.</summary>
+    public static void WithDiffusion(IServiceCollection services)
+    {
+    }
+
     public HostMetrics Metrics => App.Services.GetRequiredService<HostMetrics>();
 
-    /// <summary>Starts a host; settings are "Section:Key=value" pairs.</summary>
+    /// <summary>
+    /// Starts a host; settings are "Section:Key=value" pairs. Without <paramref name="configure"/>
+    /// the host runs the echo processor, so transport tests do not depend on model numerics; pass
+    /// <see cref="WithDiffusion"/> for the real pipeline.
+    /// </summary>
     public static async Task<LoopbackHost> StartAsync(Action<IServiceCollection>? configure = null, params string[] settings)
     {
+        configure ??= UseEcho;
         string[] defaults =
         [
             "--Listen:GrpcUrl=http://127.0.0.1:0",

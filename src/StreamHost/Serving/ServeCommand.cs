@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
+using StreamDiffusion.StreamHost.Diffusion;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;
 using StreamDiffusion.StreamHost.Sessions;
@@ -61,6 +62,11 @@ public static class ServeCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return 0;
+            }
+            catch (StreamDiffusion.Pipeline.Models.ModelPackException ex)
+            {
+                logger.LogCritical("Model pack error: {Message}", ex.Message);
+                return 1;
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException)
             {
@@ -134,7 +140,9 @@ public static class ServeCommand
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<SessionRegistry>();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
-        services.TryAddSingleton<IStreamProcessorFactory, EchoStreamProcessorFactory>();
+        services.TryAddSingleton<ModelRuntimeRegistry>();
+        services.TryAddSingleton<IStreamProcessorFactory, DiffusionStreamProcessorFactory>();
+        services.AddHostedService<ModelPreloadService>();
         services.AddHostedService<SessionDrainService>();
 
         configure?.Invoke(services);

@@ -118,12 +118,14 @@ internal static class SyntheticUNet
         int d = options.HiddenSize;
         var random = new SyntheticRandom(options.Seed, "palette-" + d);
         var states = options.Float16 ? g.Cast(hiddenStates, DataType.Float) : hiddenStates;
-        var mean = g.Node("ReduceMean", [states], ("axes", new long[] { 1 }), ("keepdims", 0L));
+        // Mean over tokens as a global average pool over [B,D,77], a per-channel loop whatever the batch:
+        // an item's result must not depend on what it was batched with (the engine's guarantee).
+        var mean = g.Reshape(g.Node("GlobalAveragePool", [g.Node("Transpose", [states], ("perm", new long[] { 0, 2, 1 }))]), -1, d);
 
         // Mean embeddings have unit-order elements that differ between prompts by about half their size; a gain near 1
         // keeps tanh out of saturation so different prompts give clearly different colours.
         var projection = g.Floats("palette_projection", random.Gaussian(d * 3, PaletteGain / Math.Sqrt(d)), d, 3);
-        var colour = g.Node("Tanh", [g.Node("MatMul", [mean, projection])]);
+        var colour = SoftSign(g, RowProject(g, mean, projection));
 
         var mix = new float[3 * 4];
         for (int c = 0; c < 3; c++)
@@ -135,7 +137,7 @@ internal static class SyntheticUNet
         }
 
         var bias = Array.ConvertAll(map.Bias, b => (float)b);
-        var palette = g.Add(g.Node("MatMul", [colour, g.Floats("palette_mix", mix, 3, 4)]), g.Floats("palette_bias", bias, 4));
+        var palette = g.Add(RowProject(g, colour, g.Floats("palette_mix", mix, 3, 4)), g.Floats("palette_bias", bias, 4));
 
         if (timestepCond is not null)
         {
@@ -143,12 +145,33 @@ internal static class SyntheticUNet
             var condRandom = new SyntheticRandom(options.Seed, "timestep-cond");
             var cond = options.Float16 ? g.Cast(timestepCond, DataType.Float) : timestepCond;
             var weights = g.Floats("timestep_cond_projection", condRandom.Gaussian(TimestepCondSize * 4, 1.0 / Math.Sqrt(TimestepCondSize)), TimestepCondSize, 4);
-            var shift = g.Mul(g.Node("Tanh", [g.Node("MatMul", [cond, weights])]), g.Scalar(TimestepCondScale));
+            var shift = g.Mul(SoftSign(g, RowProject(g, cond, weights)), g.Scalar(TimestepCondScale));
             palette = g.Add(palette, shift);
         }
 
         return palette;
     }
+
+    /// <summary>
+    /// x / √(1 + x²): a squashing curve close to tanh built from correctly rounded operations only, so
+    /// an item's result cannot depend on where it falls in a vectorised kernel's body or tail.
+    /// </summary>
+    private static string SoftSign(OnnxGraphBuilder g, string x) =>
+        g.Div(x, g.Node("Sqrt", [g.Add(g.Scalar(1f), g.Mul(x, x))]));
+
+    /// <summary>
+    /// [B,K] · [K,N] → [B,N] as a broadcast multiply and a sum over K. A MatMul would do the same
+    /// maths, but ONNX Runtime picks a different kernel for one row (GEMV) than for several, so an
+    /// item's result would depend on how many items share the call; this form keeps every item
+    /// bitwise independent of the batch, as a real UNet's (many-row) matrix products are.
+    /// </summary>
+    /// The sum runs over the last axis: a reduction over a middle axis is taken as a different
+    /// pattern when the batch is 1, with another summation order.
+    private static string RowProject(OnnxGraphBuilder g, string rows, string weights) =>
+        g.Node(
+            "ReduceSum",
+            [g.Mul(g.Node("Unsqueeze", [rows, g.Longs(1)]), g.Node("Transpose", [weights], ("perm", new long[] { 1, 0 }))), g.Longs(2)],
+            ("keepdims", 0L));
 
     /// <summary>
     /// ComputeLayers 3x3 convolutions of ComputeChannels on the latent (1x1 in/out projections), with an output

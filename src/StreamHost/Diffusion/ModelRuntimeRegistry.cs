@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using StreamDiffusion.Pipeline.Batching;
+using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.StreamHost.Services;
+
+namespace StreamDiffusion.StreamHost.Diffusion;
+
+/// <summary>
+/// Loads each configured model pack once and keeps its <see cref="ModelRuntime"/> (sessions and
+/// engines) for the life of the host; every session on a model shares it. A descriptor without
+/// a path is the embedded default: a synthetic pack generated into the cache on first use.
+/// </summary>
+public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRuntimeRegistry> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<ModelRuntime>>> runtimes = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Loads every configured model now, so a malformed pack stops the host at start.</summary>
+    public async Task PreloadAsync(CancellationToken cancellationToken)
+    {
+        foreach (var model in catalog.Models)
+        {
+            await GetAsync(model, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The runtime of a model, loading it on first use.</summary>
+    public Task<ModelRuntime> GetAsync(ModelDescriptor model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var lazy = runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => Load(model), CancellationToken.None)));
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lazy in runtimes.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+            {
+                await lazy.Value.Result.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Pack options from a model's configuration (Provider plus the Options dictionary).</summary>
+    internal static ModelPackOptions ToPackOptions(ModelDescriptor model)
+    {
+        var provider = model.Provider.ToUpperInvariant() switch
+        {
+            "" or "CPU" => ExecutionProvider.Cpu,
+            "CUDA" => ExecutionProvider.Cuda,
+            "TENSORRT" or "TRT" => ExecutionProvider.TensorRT,
+            _ => throw new ModelPackException($"Models:Packs:{model.Name}:Provider '{model.Provider}' is not one of CPU, CUDA, TensorRT"),
+        };
+        var options = new ModelPackOptions { Provider = provider };
+        var trt = options.TensorRT with { ImageSize = model.ImageSize };
+        foreach (var (key, value) in model.Options)
+        {
+            options = key.ToUpperInvariant() switch
+            {
+                "ALLOWPROVIDERFALLBACK" => options with { AllowProviderFallback = ParseBool(model, key, value) },
+                "DEVICEID" => options with { DeviceId = ParseInt(model, key, value) },
+                "INTRAOPTHREADS" => options with { IntraOpThreads = ParseInt(model, key, value) },
+                "PREFERTINYAUTOENCODER" => options with { PreferTinyAutoencoder = ParseBool(model, key, value) },
+                "TIMESTEPCONDGUIDANCE" => options with { TimestepCondGuidance = float.Parse(value, CultureInfo.InvariantCulture) },
+                "TENSORRTFP16" => Set(options, trt = trt with { Fp16 = ParseBool(model, key, value) }),
+                "TENSORRTCACHEPATH" => Set(options, trt = trt with { CachePath = value }),
+                "TENSORRTMAXBATCH" => Set(options, trt = trt with { MaxBatch = ParseInt(model, key, value) }),
+                _ => throw new ModelPackException(
+                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, PreferTinyAutoencoder, TimestepCondGuidance, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch)"),
+            };
+        }
+
+        return options with { TensorRT = trt };
+
+        static ModelPackOptions Set(ModelPackOptions o, TensorRTOptions t) => o with { TensorRT = t };
+    }
+
+    private static bool ParseBool(ModelDescriptor model, string key, string value) =>
+        bool.TryParse(value, out var result) ? result : throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be true or false, got '{value}'");
+
+    private static int ParseInt(ModelDescriptor model, string key, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result) ? result : throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be an integer, got '{value}'");
+
+    private ModelRuntime Load(ModelDescriptor model)
+    {
+        var directory = string.IsNullOrWhiteSpace(model.Path) ? DefaultModelPack.EnsureCreated(logger: logger) : model.Path;
+        var pack = ModelPack.Load(directory, ToPackOptions(model), logger);
+        logger.LogInformation("Model {Name} runs on {Provider} ({Family}, {Codec})", model.Name, pack.Provider, pack.Family, pack.Codec.Name);
+        return new ModelRuntime(pack);
+    }
+}

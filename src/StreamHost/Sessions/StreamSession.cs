@@ -125,6 +125,13 @@ internal sealed partial class StreamSession
                 throw rpc;
             }
 
+            if (_lease.ShutdownToken.IsCancellationRequested)
+            {
+                // Whatever the loops tripped over while being cancelled, the cause is the shutdown.
+                outcome = "shutdown";
+                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
+            }
+
             if (_failure is not null)
             {
                 outcome = "error";

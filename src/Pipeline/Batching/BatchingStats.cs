@@ -1,0 +1,42 @@
+using System.Collections.Immutable;
+
+namespace StreamDiffusion.Pipeline.Batching;
+
+/// <summary>A snapshot of an engine's counters, for metrics and benchmarks.</summary>
+/// <param name="Calls">Model calls made (including failed ones).</param>
+/// <param name="Items">Batch items sent to the model over all calls.</param>
+/// <param name="Requests">Requests that went into a model call.</param>
+/// <param name="FailedCalls">Model calls that threw.</param>
+/// <param name="CancelledRequests">Requests whose callers cancelled before they completed.</param>
+/// <param name="RejectedRequests">Requests refused because the queue was full.</param>
+/// <param name="QueueDepth">Requests waiting now.</param>
+/// <param name="QueuedItems">Batch items waiting now.</param>
+/// <param name="ActiveClients">Current estimate of active clients (registered or seen concurrently).</param>
+/// <param name="CallsByBatchSize">
+/// Entry <c>i</c> counts calls of <c>i + 1</c> items; the last entry (MaxBatch) also counts the
+/// calls of oversized requests that ran alone.
+/// </param>
+/// <param name="TotalQueueWait">Sum over requests of the time from submission to the start of their call.</param>
+/// <param name="TotalStragglerWait">Time the engine held a partial batch waiting for more requests.</param>
+/// <param name="TotalRunTime">Time spent inside the model.</param>
+public sealed record BatchingStats(
+    long Calls,
+    long Items,
+    long Requests,
+    long FailedCalls,
+    long CancelledRequests,
+    long RejectedRequests,
+    int QueueDepth,
+    int QueuedItems,
+    int ActiveClients,
+    ImmutableArray<long> CallsByBatchSize,
+    TimeSpan TotalQueueWait,
+    TimeSpan TotalStragglerWait,
+    TimeSpan TotalRunTime)
+{
+    /// <summary>Mean items per model call (0 before the first call).</summary>
+    public double AverageBatchSize => Calls == 0 ? 0 : (double)Items / Calls;
+
+    /// <summary>Mean time a request waited before its call started.</summary>
+    public TimeSpan AverageQueueWait => Requests == 0 ? TimeSpan.Zero : TotalQueueWait / Requests;
+}

@@ -1,0 +1,101 @@
+using StreamDiffusion.Pipeline.Models;
+
+namespace StreamDiffusion.Pipeline.Batching;
+
+/// <summary>
+/// Micro-batches VAE / TAESD calls from many streams: an asynchronous front for a synchronous
+/// <see cref="ILatentCodec"/>. Encode and decode requests are batched separately, and only
+/// requests of the same image size share a call.
+/// </summary>
+/// <remarks>
+/// Same queueing, cancellation, failure and disposal rules as <see cref="DenoiserEngine"/>;
+/// encode and decode share one loop (one device), and a request with more items than MaxBatch
+/// runs alone. The engine does not own the codec.
+/// </remarks>
+public sealed class CodecEngine : IAsyncDisposable, IBatchExecutor<CodecBatchKey, CodecRequest>
+{
+    private readonly ILatentCodec inner;
+    private readonly MicroBatcher<CodecBatchKey, CodecRequest> batcher;
+
+    // Staging buffers: only the loop thread touches them.
+    private float[] input = [];
+    private float[] output = [];
+
+    /// <summary>Starts an engine in front of <paramref name="inner"/>.</summary>
+    public CodecEngine(ILatentCodec inner, BatchingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        this.inner = inner;
+        Options = options ?? new BatchingOptions();
+        batcher = new MicroBatcher<CodecBatchKey, CodecRequest>(this, Options, $"codec-engine ({inner.Name})");
+        batcher.Start();
+    }
+
+    /// <summary>The inner codec's name ("vae", "taesd").</summary>
+    public string Name => inner.Name;
+
+    /// <summary>The batching settings in force.</summary>
+    public BatchingOptions Options { get; }
+
+    /// <summary>Marks a client as active until the handle is disposed.</summary>
+    public ClientRegistration RegisterClient() => batcher.RegisterClient();
+
+    /// <summary>A snapshot of the engine's counters (encode and decode calls together).</summary>
+    public BatchingStats GetStats() => batcher.GetStats();
+
+    /// <summary>Encodes [batch,3,height,width] images into [batch,4,height/8,width/8] latents.</summary>
+    /// <exception cref="ArgumentException">Buffers are shorter than the sizes need (thrown synchronously).</exception>
+    public ValueTask EncodeAsync(ReadOnlyMemory<float> images, int batch, int height, int width, Memory<float> latents, CancellationToken cancellationToken = default) =>
+        Submit(CodecOperation.Encode, images, batch, height, width, latents, cancellationToken);
+
+    /// <summary>Decodes [batch,4,height/8,width/8] latents into [batch,3,height,width] images.</summary>
+    /// <exception cref="ArgumentException">Buffers are shorter than the sizes need (thrown synchronously).</exception>
+    public ValueTask DecodeAsync(ReadOnlyMemory<float> latents, int batch, int height, int width, Memory<float> images, CancellationToken cancellationToken = default) =>
+        Submit(CodecOperation.Decode, latents, batch, height, width, images, cancellationToken);
+
+    /// <summary>Fails queued requests, waits for the running call, stops the loop thread.</summary>
+    public ValueTask DisposeAsync() => batcher.DisposeAsync();
+
+    void IBatchExecutor<CodecBatchKey, CodecRequest>.Prepare(CodecBatchKey key, int items)
+    {
+        GrowBuffer.Ensure(ref input, items * key.InputLength);
+        GrowBuffer.Ensure(ref output, items * key.OutputLength);
+    }
+
+    void IBatchExecutor<CodecBatchKey, CodecRequest>.Stage(CodecRequest request, int itemOffset) =>
+        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(input.AsSpan(itemOffset * request.Key.InputLength));
+
+    void IBatchExecutor<CodecBatchKey, CodecRequest>.Run(CodecBatchKey key, int items)
+    {
+        var source = input.AsSpan(0, items * key.InputLength);
+        var destination = output.AsSpan(0, items * key.OutputLength);
+        if (key.Operation == CodecOperation.Encode)
+        {
+            inner.Encode(source, items, key.Height, key.Width, destination);
+        }
+        else
+        {
+            inner.Decode(source, items, key.Height, key.Width, destination);
+        }
+    }
+
+    void IBatchExecutor<CodecBatchKey, CodecRequest>.Unstage(CodecRequest request, int itemOffset)
+    {
+        var length = request.Key.OutputLength;
+        output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+    }
+
+    private ValueTask Submit(CodecOperation operation, ReadOnlyMemory<float> source, int batch, int height, int width, Memory<float> destination, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 8);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 8);
+        var key = new CodecBatchKey(operation, height, width);
+        if (source.Length < batch * key.InputLength || destination.Length < batch * key.OutputLength)
+        {
+            throw new ArgumentException($"{operation} of {batch}x{height}x{width} needs {batch * key.InputLength} input and {batch * key.OutputLength} output floats, got {source.Length} and {destination.Length}");
+        }
+
+        return batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
+    }
+}

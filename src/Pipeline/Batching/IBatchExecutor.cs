@@ -1,0 +1,20 @@
+namespace StreamDiffusion.Pipeline.Batching;
+
+/// <summary>
+/// The model-specific half of an engine: owns the staging buffers and the inner model. Called only
+/// from the engine's loop thread, one call at a time, so it needs no locking.
+/// </summary>
+internal interface IBatchExecutor<in TKey, in TRequest>
+{
+    /// <summary>Makes the staging buffers hold at least <paramref name="items"/> items of <paramref name="key"/>.</summary>
+    void Prepare(TKey key, int items);
+
+    /// <summary>Copies a request's inputs into the staging buffers starting at item <paramref name="itemOffset"/>.</summary>
+    void Stage(TRequest request, int itemOffset);
+
+    /// <summary>Runs the model once on the first <paramref name="items"/> staged items.</summary>
+    void Run(TKey key, int items);
+
+    /// <summary>Copies a request's outputs from the staging buffers back to the caller.</summary>
+    void Unstage(TRequest request, int itemOffset);
+}

@@ -1,0 +1,65 @@
+using System.Numerics.Tensors;
+
+namespace StreamDiffusion.Pipeline.Models;
+
+/// <summary>
+/// A tiny autoencoder as a latent codec. Its latents need no scaling factor; its images are in
+/// [0,1] (the original TAESD) or [−1,1] (some wrappers), as the pack declares.
+/// </summary>
+public sealed class TaesdCodec : ILatentCodec
+{
+    private readonly TaesdModel encoder;
+    private readonly TaesdModel decoder;
+
+    public TaesdCodec(TaesdModel encoder, TaesdModel decoder, bool imagesInZeroOne)
+    {
+        this.encoder = encoder;
+        this.decoder = decoder;
+        ImagesInZeroOne = imagesInZeroOne;
+    }
+
+    /// <summary>True when the graphs work on images in [0,1] rather than [−1,1].</summary>
+    public bool ImagesInZeroOne { get; }
+
+    /// <inheritdoc />
+    public string Name => "taesd";
+
+    /// <inheritdoc />
+    public void Encode(ReadOnlySpan<float> images, int batch, int height, int width, Span<float> latents)
+    {
+        var length = batch * 3 * height * width;
+        var latentLength = batch * 4 * (height / 8) * (width / 8);
+        if (!ImagesInZeroOne)
+        {
+            encoder.Run(images[..length], [batch, 3, height, width], latents[..latentLength]);
+            return;
+        }
+
+        var shifted = System.Buffers.ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            // [−1,1] → [0,1]
+            TensorPrimitives.Multiply(images[..length], 0.5f, shifted.AsSpan(0, length));
+            TensorPrimitives.Add(shifted.AsSpan(0, length), 0.5f, shifted.AsSpan(0, length));
+            encoder.Run(shifted.AsSpan(0, length), [batch, 3, height, width], latents[..latentLength]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(shifted);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Decode(ReadOnlySpan<float> latents, int batch, int height, int width, Span<float> images)
+    {
+        var length = batch * 3 * height * width;
+        var latentLength = batch * 4 * (height / 8) * (width / 8);
+        decoder.Run(latents[..latentLength], [batch, 4, height / 8, width / 8], images[..length]);
+        if (ImagesInZeroOne)
+        {
+            // [0,1] → [−1,1]
+            TensorPrimitives.Multiply(images[..length], 2f, images[..length]);
+            TensorPrimitives.Add(images[..length], -1f, images[..length]);
+        }
+    }
+}

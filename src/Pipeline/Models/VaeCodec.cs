@@ -1,0 +1,45 @@
+using System.Numerics.Tensors;
+
+namespace StreamDiffusion.Pipeline.Models;
+
+/// <summary>The full VAE as a latent codec: scales latents by the pack's scaling factor after encode and back before decode.</summary>
+public sealed class VaeCodec : ILatentCodec
+{
+    private readonly VaeEncoderModel encoder;
+    private readonly VaeDecoderModel decoder;
+    private readonly float scalingFactor;
+
+    public VaeCodec(VaeEncoderModel encoder, VaeDecoderModel decoder, float scalingFactor)
+    {
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.scalingFactor = scalingFactor;
+    }
+
+    /// <inheritdoc />
+    public string Name => "vae";
+
+    /// <inheritdoc />
+    public void Encode(ReadOnlySpan<float> images, int batch, int height, int width, Span<float> latents)
+    {
+        var length = batch * 4 * (height / 8) * (width / 8);
+        encoder.Encode(images, batch, height, width, latents[..length]);
+        TensorPrimitives.Multiply(latents[..length], scalingFactor, latents[..length]);
+    }
+
+    /// <inheritdoc />
+    public void Decode(ReadOnlySpan<float> latents, int batch, int height, int width, Span<float> images)
+    {
+        var length = batch * 4 * (height / 8) * (width / 8);
+        var unscaled = System.Buffers.ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            TensorPrimitives.Divide(latents[..length], scalingFactor, unscaled.AsSpan(0, length));
+            decoder.Decode(unscaled.AsSpan(0, length), batch, height, width, images);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(unscaled);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using StreamDiffusion.Pipeline.Models.Tokenization;
+
+namespace StreamDiffusion.Pipeline.Tests.Tokenization;
+
+/// <summary>Locates the shared test data (../shared/data relative to the repository root).</summary>
+internal static class ClipTestData
+{
+    private static readonly Lazy<string> Root = new(FindSharedData);
+    private static readonly Lazy<ClipTokenizer> RealTokenizer = new(() => ClipTokenizer.FromDirectory(ClipDirectory));
+
+    /// <summary>The real CLIP tokenizer folder (vocab.json, merges.txt, bpe_simple_vocab_16e6.txt.gz).</summary>
+    public static string ClipDirectory => Path.Combine(Root.Value, "clip");
+
+    /// <summary>A tokenizer over the real vocabulary, loaded once for all tests (no special-token files: pad = EOS).</summary>
+    public static ClipTokenizer Real => RealTokenizer.Value;
+
+    private static string FindSharedData()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "StreamDiffusion.Net.sln")))
+            {
+                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
+            }
+        }
+
+        throw new DirectoryNotFoundException(
+            $"No folder containing StreamDiffusion.Net.sln above '{AppContext.BaseDirectory}'.");
+    }
+}

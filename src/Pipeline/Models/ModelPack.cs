@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Pipeline.Models.Onnx;
 using StreamDiffusion.Pipeline.Models.Tokenization;
+using StreamDiffusion.Pipeline.Scheduling;
 
 namespace StreamDiffusion.Pipeline.Models;
 
@@ -64,6 +65,9 @@ public sealed class ModelPack : IDisposable
 
     /// <summary>The pack's CLIP tokenizer (pad id from its special tokens).</summary>
     public ClipTokenizer Tokenizer { get; private set; } = null!;
+
+    /// <summary>The noise schedule settings from <c>scheduler/scheduler_config.json</c>.</summary>
+    public SchedulerConfig SchedulerConfig { get; private set; } = null!;
 
     /// <summary>The <c>tokenizer/</c> folder.</summary>
     public string TokenizerDirectory => Path.Combine(Directory, "tokenizer");
@@ -159,6 +163,15 @@ public sealed class ModelPack : IDisposable
         if (!File.Exists(SchedulerConfigPath))
         {
             throw new ModelPackException($"{SchedulerConfigPath}: file not found (expected the scheduler config with beta_start, beta_end, beta_schedule, num_train_timesteps)");
+        }
+
+        try
+        {
+            SchedulerConfig = SchedulerConfig.Load(SchedulerConfigPath);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            throw new ModelPackException($"{SchedulerConfigPath}: {ex.Message}", ex);
         }
 
         foreach (var required in new[] { "vocab.json", "merges.txt" })

@@ -57,7 +57,7 @@ public sealed class TaesdModel : OnnxModel
         ThrowIfDisposed();
         using var scope = new OrtRunScope();
         scope.AddFloats(input, values, shape);
-        using var outputs = Session.Run(null, scope.Names, scope.Values, outputNames);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
         OrtRunScope.CopyOut(outputs[0], output.Name, result);
     }
 }

@@ -74,7 +74,7 @@ public sealed class TextEncoderModel : OnnxModel
 
         using var scope = new OrtRunScope();
         scope.AddIds(inputIds, ids, [batch, SequenceLength]);
-        using var outputs = Session.Run(null, scope.Names, scope.Values, outputNames);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
         OrtRunScope.CopyOut(outputs[0], hiddenState.Name, embeddings[..(batch * SequenceLength * HiddenSize)]);
     }
 }

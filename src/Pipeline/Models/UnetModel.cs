@@ -211,7 +211,7 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
             scope.AddFloats(timestepCond, rows, [batch, timestepCondRow.Length]);
         }
 
-        using var outputs = Session.Run(null, scope.Names, scope.Values, outputNames);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
         OrtRunScope.CopyOut(outputs[0], output.Name, noise);
     }
 

@@ -46,7 +46,7 @@ public sealed class VaeDecoderModel : OnnxModel
         ThrowIfDisposed();
         using var scope = new OrtRunScope();
         scope.AddFloats(input, latents, [batch, 4, height / 8, width / 8]);
-        using var outputs = Session.Run(null, scope.Names, scope.Values, outputNames);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
         OrtRunScope.CopyOut(outputs[0], output.Name, images[..(batch * 3 * height * width)]);
     }
 }

@@ -64,7 +64,7 @@ public sealed class VaeEncoderModel : OnnxModel
         var latentItem = 4 * (height / 8) * (width / 8);
         using var scope = new OrtRunScope();
         scope.AddFloats(input, images, [batch, 3, height, width]);
-        using var outputs = Session.Run(null, scope.Names, scope.Values, outputNames);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
         if (!OutputsDistribution)
         {
             OrtRunScope.CopyOut(outputs[0], output.Name, latents[..(batch * latentItem)]);

@@ -39,6 +39,9 @@ public abstract class OnnxModel : IDisposable
 
     internal InferenceSession Session { get; }
 
+    /// <summary>Run options shared by every call on this session.</summary>
+    internal RunOptions RunOptions { get; } = new();
+
     public void Dispose()
     {
         Dispose(true);
@@ -75,6 +78,7 @@ public abstract class OnnxModel : IDisposable
             if (disposing)
             {
                 Session.Dispose();
+                RunOptions.Dispose();
             }
 
             disposed = true;

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using StreamDiffusion.Pipeline.Batching;
+using StreamDiffusion.Pipeline.Imaging;
+using StreamDiffusion.Pipeline.Models;
+
+namespace StreamDiffusion.Pipeline.Streaming;
+
+/// <summary>
+/// One live stream on a loaded model (DESIGN.md section 2): decode → fit to the model size →
+/// similarity filter (skip: return the previous output, no VAE/UNet work) → latent encode →
+/// Stream Batch step through the model's engine → latent decode → encode. Buffers are allocated
+/// once per stream; calls must not overlap (one session loop drives a stream), and live updates
+/// are applied between frames by the same loop.
+/// </summary>
+public sealed class ImageStream : IAsyncDisposable
+{
+    private readonly ModelRuntime runtime;
+    private readonly FrameDecoder decoder;
+    private readonly FrameEncoder encoder = new();
+    private readonly SimilarityFilter filter;
+    private readonly StreamBatchDenoiser denoiser;
+    private readonly ClientRegistration[] registrations;
+    private readonly float[] images;
+    private readonly float[] latents;
+    private readonly float[] denoised;
+    private readonly float[] outputs;
+    private EncodedFrame lastOutput;
+    private bool hasOutput;
+    private long frames;
+    private long skipped;
+
+    private ImageStream(ModelRuntime runtime, ImageStreamOptions options, StreamSettings settings)
+    {
+        this.runtime = runtime;
+        Options = options;
+        var f = options.FrameBuffer;
+        var latentShape = new LatentShape(f, 4, options.Height / 8, options.Width / 8);
+        images = new float[f * 3 * options.Width * options.Height];
+        outputs = new float[images.Length];
+        latents = new float[latentShape.Length];
+        denoised = new float[latentShape.Length];
+        decoder = new FrameDecoder(new FrameDecoderOptions
+        {
+            Width = options.Width,
+            Height = options.Height,
+            Fit = options.Fit,
+            MaxSourceWidth = options.MaxInputWidth,
+            MaxSourceHeight = options.MaxInputHeight,
+        });
+        filter = new SimilarityFilter(options.Seed, options.Filter);
+        denoiser = new StreamBatchDenoiser(runtime.Denoiser, runtime.Scheduler, latentShape, settings);
+        registrations = [runtime.Denoiser.RegisterClient(), runtime.Codec.RegisterClient()];
+    }
+
+    /// <summary>Current options (after every applied update).</summary>
+    public ImageStreamOptions Options { get; private set; }
+
+    /// <summary>Frames handled (processed or skipped).</summary>
+    public long Frames => Interlocked.Read(ref frames);
+
+    /// <summary>Frames the similarity filter skipped.</summary>
+    public long SkippedFrames => Interlocked.Read(ref skipped);
+
+    /// <summary>UNet calls this stream submitted (its share of engine calls).</summary>
+    public long UNetCalls => denoiser.UNetCalls;
+
+    /// <summary>UNet items this stream submitted.</summary>
+    public long UNetItems => denoiser.UNetItems;
+
+    /// <summary>The Stream Batch denoiser (for tests and diagnostics).</summary>
+    public StreamBatchDenoiser Denoiser => denoiser;
+
+    /// <summary>Creates a stream: validates the options and encodes its prompts once.</summary>
+    public static async Task<ImageStream> CreateAsync(ModelRuntime runtime, ImageStreamOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (runtime.Pack.Unet.IsVideo)
+        {
+            throw new ArgumentException($"model: {runtime.Pack.Directory} is a video denoiser; image streams need an image UNet", nameof(options));
+        }
+
+        var settings = await BuildSettingsAsync(runtime, options, cancellationToken).ConfigureAwait(false);
+        return new ImageStream(runtime, options, settings);
+    }
+
+    /// <summary>
+    /// Runs one encoded input frame (JPEG, PNG, raw) through the pipeline. Bad input throws
+    /// <see cref="FrameFormatException"/> and leaves the stream as it was.
+    /// </summary>
+    public async ValueTask<StreamFrameResult> ProcessFrameAsync(ReadOnlyMemory<byte> data, FrameDescriptor descriptor, CancellationToken cancellationToken = default)
+    {
+        if (Options.FrameBuffer != 1)
+        {
+            throw new InvalidOperationException("ProcessFrameAsync handles one frame per call; use ProcessTensorsAsync for a frame buffer > 1");
+        }
+
+        var t0 = Stopwatch.GetTimestamp();
+        decoder.Decode(data.Span, descriptor, images);
+        var t1 = Stopwatch.GetTimestamp();
+        var skip = Options.Mode == StreamMode.Img2Img && hasOutput && filter.ShouldSkip(images);
+        var t2 = Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref frames);
+        if (skip)
+        {
+            Interlocked.Increment(ref skipped);
+            return new StreamFrameResult(lastOutput, true, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), 0, 0, 0, 0));
+        }
+
+        if (!hasOutput && Options.Mode == StreamMode.Img2Img)
+        {
+            // The first frame becomes the filter's reference.
+            filter.ShouldSkip(images);
+        }
+
+        var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
+        var t3 = Stopwatch.GetTimestamp();
+        lastOutput = encoder.Encode(outputs, Options.Width, Options.Height, Options.Output);
+        hasOutput = true;
+        var t4 = Stopwatch.GetTimestamp();
+        return new StreamFrameResult(lastOutput, false, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), encodeMs, denoiseMs, decodeMs, Ms(t3, t4)));
+    }
+
+    /// <summary>txt2img: generates the next frame from noise under the current prompt.</summary>
+    public async ValueTask<StreamFrameResult> GenerateFrameAsync(CancellationToken cancellationToken = default)
+    {
+        if (Options.Mode != StreamMode.Txt2Img)
+        {
+            throw new InvalidOperationException("GenerateFrameAsync needs a txt2img stream");
+        }
+
+        Interlocked.Increment(ref frames);
+        var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
+        var t3 = Stopwatch.GetTimestamp();
+        lastOutput = encoder.Encode(outputs.AsSpan(0, 3 * Options.Width * Options.Height), Options.Width, Options.Height, Options.Output);
+        hasOutput = true;
+        return new StreamFrameResult(lastOutput, false, new StreamFrameTimings(0, 0, encodeMs, denoiseMs, decodeMs, Ms(t3, Stopwatch.GetTimestamp())));
+    }
+
+    /// <summary>
+    /// Runs f already-decoded frames ([f,3,H,W] in [−1,1]) and writes f outputs. With f = 1 the
+    /// similarity filter applies; returns true when the frame was skipped (output = previous output).
+    /// </summary>
+    public async ValueTask<bool> ProcessTensorsAsync(ReadOnlyMemory<float> input, Memory<float> output, CancellationToken cancellationToken = default)
+    {
+        if (input.Length != images.Length || output.Length != outputs.Length)
+        {
+            throw new ArgumentException($"expected {Options.FrameBuffer} frames of 3x{Options.Height}x{Options.Width} in and out");
+        }
+
+        input.Span.CopyTo(images);
+        Interlocked.Add(ref frames, Options.FrameBuffer);
+        if (Options.Mode == StreamMode.Img2Img && Options.FrameBuffer == 1)
+        {
+            var skip = filter.ShouldSkip(images) && hasOutput;
+            if (skip)
+            {
+                Interlocked.Increment(ref skipped);
+                outputs.CopyTo(output.Span);
+                return true;
+            }
+        }
+
+        await RunAsync(cancellationToken).ConfigureAwait(false);
+        hasOutput = true;
+        outputs.CopyTo(output.Span);
+        return false;
+    }
+
+    /// <summary>Applies a live update from the next frame on; invalid values throw and change nothing.</summary>
+    public async ValueTask UpdateAsync(StreamUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var next = update.ApplyTo(Options);
+        next.Validate();
+        var settings = await BuildSettingsAsync(runtime, next, cancellationToken).ConfigureAwait(false);
+        denoiser.Settings = settings;
+        filter.Settings = next.Filter;
+        if (next.Output != Options.Output && hasOutput)
+        {
+            // A skipped frame re-sends the last output; make it honour the new encoding too.
+            lastOutput = encoder.Encode(outputs.AsSpan(0, 3 * next.Width * next.Height), next.Width, next.Height, next.Output);
+        }
+
+        Options = next;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var registration in registrations)
+        {
+            registration.Dispose();
+        }
+
+        decoder.Dispose();
+        encoder.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
+    private static async Task<StreamSettings> BuildSettingsAsync(ModelRuntime runtime, ImageStreamOptions options, CancellationToken cancellationToken)
+    {
+        float[] prompt;
+        if (options.Prompts is { Count: > 0 } prompts)
+        {
+            var weighted = new List<WeightedEmbedding>(prompts.Count);
+            foreach (var p in prompts)
+            {
+                weighted.Add(new WeightedEmbedding(await runtime.EncodePromptAsync(p.Text, cancellationToken).ConfigureAwait(false), p.Weight));
+            }
+
+            prompt = weighted.Count == 1 ? weighted[0].Embedding : PromptBlend.Blend(weighted, runtime.HiddenSize);
+        }
+        else
+        {
+            prompt = await runtime.EncodePromptAsync(options.Prompt, cancellationToken).ConfigureAwait(false);
+        }
+
+        var negative = await runtime.EncodePromptAsync(options.NegativePrompt, cancellationToken).ConfigureAwait(false);
+        return new StreamSettings
+        {
+            PromptEmbedding = prompt,
+            NegativePromptEmbedding = negative,
+            TIndexList = options.TIndexList.ToArray(),
+            CfgMode = options.Cfg,
+            GuidanceScale = options.Guidance,
+            Delta = options.Delta,
+            Seed = options.Seed,
+            SeedBlend = options.SeedBlend?.ToArray(),
+            NoiseMode = options.Noise,
+        };
+    }
+
+    private async ValueTask<(double EncodeMs, double DenoiseMs, double DecodeMs)> RunAsync(CancellationToken cancellationToken)
+    {
+        var f = Options.FrameBuffer;
+        var t0 = Stopwatch.GetTimestamp();
+        if (Options.Mode == StreamMode.Img2Img)
+        {
+            await runtime.Codec.EncodeAsync(images, f, Options.Height, Options.Width, latents, cancellationToken).ConfigureAwait(false);
+        }
+
+        var t1 = Stopwatch.GetTimestamp();
+        if (Options.Mode == StreamMode.Img2Img)
+        {
+            await denoiser.DenoiseAsync(latents, denoised, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await denoiser.GenerateAsync(denoised, cancellationToken).ConfigureAwait(false);
+        }
+
+        var t2 = Stopwatch.GetTimestamp();
+        await runtime.Codec.DecodeAsync(denoised, f, Options.Height, Options.Width, outputs, cancellationToken).ConfigureAwait(false);
+        var t3 = Stopwatch.GetTimestamp();
+        return (Ms(t0, t1), Ms(t1, t2), Ms(t2, t3));
+    }
+}

@@ -93,6 +93,15 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("cannot open input", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Missing_webcam_exits_1_with_one_error_line()
+    {
+        var (code, _, error) = await RunAsync("--server", "http://127.0.0.1:1", "--input", "webcam:97");
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Equal("streamclient: error: cannot open input webcam:97: Cannot open webcam 97 (no such camera, or it is in use).", error.Trim());
+    }
+
     [Theory]
     [InlineData("--size", "12")]
     [InlineData("--quality", "0")]

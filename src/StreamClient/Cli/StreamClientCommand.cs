@@ -34,7 +34,8 @@ public static class StreamClientCommand
         var root = Create(console, stopToken);
         var configuration = new InvocationConfiguration
         {
-            Output = new SpectreWriter(console.Out),
+            // Help goes straight to the console's writer: System.CommandLine wraps it already.
+            Output = console.Out.Profile.Out.Writer,
             Error = console.Error,
 
             // Ctrl+C is handled by the caller (stopToken), so a stream can drain instead of being killed.

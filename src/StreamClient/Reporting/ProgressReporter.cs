@@ -35,8 +35,8 @@ public sealed class ProgressReporter
         ArgumentNullException.ThrowIfNull(progress);
         var latency = progress.Latency.Summarize();
         return string.Create(CultureInfo.InvariantCulture,
-            $"sent {progress.Sent}  received {progress.Received}  skipped {progress.Skipped}  dropped {progress.Dropped}  failed {progress.Failed}  "
-            + $"{fps:0.0} fps  latency p50 {latency.P50Ms:0.0} ms  p95 {latency.P95Ms:0.0} ms");
+            $"sent {progress.Sent}  recv {progress.Received}  skip {progress.Skipped}  drop {progress.Dropped}  fail {progress.Failed}  "
+            + $"{fps:0.0} fps  p50 {latency.P50Ms:0.0} ms  p95 {latency.P95Ms:0.0} ms");
     }
 
     /// <summary>Reports until <paramref name="running"/> completes (whatever its outcome).</summary>
@@ -52,7 +52,8 @@ public sealed class ProgressReporter
                 while (!running.IsCompleted)
                 {
                     await Task.WhenAny(running, Task.Delay(_interval)).ConfigureAwait(false);
-                    context.UpdateTarget(new Text(Next(session)));
+                    // One line that never wraps, so the redraw stays in place on a narrow terminal.
+                    context.UpdateTarget(new Text(Next(session)) { Overflow = Overflow.Ellipsis });
                     context.Refresh();
                 }
             }).ConfigureAwait(false);

@@ -21,9 +21,13 @@ internal sealed class LoopbackHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    /// <summary>Starts a host; settings are "Section:Key=value" pairs.</summary>
+    /// <summary>
+    /// Starts a host; settings are "Section:Key=value" pairs. Without <paramref name="configure"/> it
+    /// runs the echo processor, so the client's tests check transport, not model numerics.
+    /// </summary>
     public static async Task<LoopbackHost> StartAsync(Action<IServiceCollection>? configure = null, params string[] settings)
     {
+        configure ??= services => services.AddSingleton<StreamDiffusion.StreamHost.Sessions.IStreamProcessorFactory, StreamDiffusion.StreamHost.Sessions.EchoStreamProcessorFactory>();
         string[] defaults =
         [
             "--Listen:GrpcUrl=http://127.0.0.1:0",

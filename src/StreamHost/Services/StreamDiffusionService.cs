@@ -6,6 +6,7 @@ using StreamDiffusion.Protos.V1;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Serving;
 using StreamDiffusion.StreamHost.Sessions;
+using StreamDiffusion.StreamHost.Web;
 
 namespace StreamDiffusion.StreamHost.Services;
 
@@ -22,6 +23,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     private readonly IStreamProcessorFactory _processors;
     private readonly SessionRegistry _registry;
     private readonly HostMetrics _metrics;
+    private readonly LiveSessions _live;
     private readonly LimitsOptions _limits;
     private readonly CapacityOptions _capacity;
     private readonly ILogger _sessionLogger;
@@ -32,6 +34,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         IStreamProcessorFactory processors,
         SessionRegistry registry,
         HostMetrics metrics,
+        LiveSessions live,
         IOptions<LimitsOptions> limits,
         IOptions<CapacityOptions> capacity,
         ILoggerFactory loggerFactory)
@@ -43,6 +46,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         _processors = processors;
         _registry = registry;
         _metrics = metrics;
+        _live = live;
         _limits = limits.Value;
         _capacity = capacity.Value;
         _sessionLogger = loggerFactory.CreateLogger("StreamDiffusion.StreamHost.Sessions.StreamSession");
@@ -69,11 +73,14 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         var model = Resolve(first.Config.Model);
         var settings = SessionSettingsValidator.FromConfig(first.Config, model, _limits);
         using var lease = _registry.Acquire();
+
+        // Listed for /sessions and /sessions/{id}/mjpeg until the session ends (disposed before the lease).
+        using var live = _live.Open(lease.Id, settings, context);
         var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
         await using (processor.ConfigureAwait(false))
         {
             var session = new StreamSession(requestStream, responseStream, context, settings, processor, lease, _metrics,
-                _limits, _capacity, _sessionLogger);
+                _limits, _capacity, _sessionLogger, live);
             await session.RunAsync().ConfigureAwait(false);
         }
     }

@@ -12,11 +12,13 @@ using StreamDiffusion.StreamHost.Diffusion;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;
 using StreamDiffusion.StreamHost.Sessions;
+using StreamDiffusion.StreamHost.Web;
 
 namespace StreamDiffusion.StreamHost.Serving;
 
 /// <summary>
-/// The <c>serve</c> verb: builds and runs the host (gRPC on one port, HTTP/1.1 /healthz and /metrics on another).
+/// The <c>serve</c> verb: builds and runs the host (gRPC on one port; on another, HTTP/1.1: the web page,
+/// /ws/stream, /sessions, /sessions/{id}/mjpeg, /healthz and /metrics).
 /// Configuration: appsettings.json, then environment variables, then command-line <c>--Section:Key=value</c>.
 /// </summary>
 public static class ServeCommand
@@ -49,7 +51,7 @@ public static class ServeCommand
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 var endpoints = app.Services.GetRequiredService<HostEndpoints>();
                 var processor = app.Services.GetRequiredService<IStreamProcessorFactory>();
-                logger.LogInformation("Serving gRPC on {GrpcAddress}, /healthz and /metrics on {HttpAddress}; frame processor: {Processor}",
+                logger.LogInformation("Serving gRPC on {GrpcAddress}, the web page, /healthz and /metrics on {HttpAddress}; frame processor: {Processor}",
                     endpoints.GrpcAddress, endpoints.HttpAddress, processor.Name);
                 if (processor is EchoStreamProcessorFactory)
                 {
@@ -139,6 +141,7 @@ public static class ServeCommand
 
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<SessionRegistry>();
+        services.AddStreamHostWeb();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<ModelRuntimeRegistry>();
         services.TryAddSingleton<IStreamProcessorFactory, DiffusionStreamProcessorFactory>();
@@ -148,6 +151,7 @@ public static class ServeCommand
         configure?.Invoke(services);
 
         var app = builder.Build();
+        app.MapStreamHostWeb();
         app.MapGrpcService<StreamDiffusionService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Serving;
+using StreamDiffusion.StreamHost.Web;
 
 namespace StreamDiffusion.StreamHost.Sessions;
 
@@ -25,6 +26,7 @@ internal sealed partial class StreamSession
     private readonly LimitsOptions _limits;
     private readonly CapacityOptions _capacity;
     private readonly ILogger _logger;
+    private readonly LiveSession? _live;
     private readonly Channel<QueuedFrame> _input;
     private readonly CancellationTokenSource _cts;
 
@@ -68,7 +70,8 @@ internal sealed partial class StreamSession
         HostMetrics metrics,
         LimitsOptions limits,
         CapacityOptions capacity,
-        ILogger logger)
+        ILogger logger,
+        LiveSession? live = null)
     {
         _requests = requests;
         _responses = responses;
@@ -81,6 +84,7 @@ internal sealed partial class StreamSession
         _limits = limits;
         _capacity = capacity;
         _logger = logger;
+        _live = live;
         _input = Channel.CreateBounded<QueuedFrame>(
             new BoundedChannelOptions(Math.Max(1, capacity.InputQueueCapacity))
             {
@@ -386,6 +390,9 @@ internal sealed partial class StreamSession
         var totalMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
         SetHeader(item, queueMs, result.DecodeMs, result.DenoiseMs, result.EncodeMs, totalMs);
         await _responses.WriteAsync(_frameResponse, ct).ConfigureAwait(false);
+
+        // MJPEG viewers get a copy of the output while the processor's buffer is still valid.
+        _live?.Publish(result);
 
         _framesOut++;
         _intervalOut++;

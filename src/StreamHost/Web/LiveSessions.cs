@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using StreamDiffusion.StreamHost.Sessions;
+
+namespace StreamDiffusion.StreamHost.Web;
+
+/// <summary>
+/// The Stream sessions running on this host (gRPC and WebSocket alike), by id: what <c>/sessions</c> lists and
+/// where <c>/sessions/{id}/mjpeg</c> finds a session's frames.
+/// </summary>
+public sealed class LiveSessions
+{
+    private readonly ConcurrentDictionary<string, LiveSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Sessions running now, oldest first.</summary>
+    public IReadOnlyList<LiveSession> Snapshot() => [.. _sessions.Values.OrderBy(s => s.StartedAt)];
+
+    /// <summary>Finds a running session.</summary>
+    public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out LiveSession session) =>
+        _sessions.TryGetValue(id, out session);
+
+    /// <summary>Lists a session that was just admitted; dispose the result when the session ends.</summary>
+    public LiveSession Open(string id, SessionSettings settings, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(context);
+        var transport = context is WebSocketCallContext ? "websocket" : "grpc";
+        var session = new LiveSession(this, id, settings, transport, context.Peer);
+        if (!_sessions.TryAdd(id, session))
+        {
+            throw new InvalidOperationException($"Session id {id} is already listed.");
+        }
+
+        return session;
+    }
+
+    internal void Remove(LiveSession session) => _sessions.TryRemove(new KeyValuePair<string, LiveSession>(session.Id, session));
+}

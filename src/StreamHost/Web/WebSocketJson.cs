@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Grpc.Core;
+using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
+
+namespace StreamDiffusion.StreamHost.Web;
+
+/// <summary>
+/// Reads the JSON text messages of the WebSocket protocol into the proto messages the gRPC path uses, so both
+/// transports share one set of fields, defaults and validation. Field names are the proto's (snake_case; the
+/// lowerCamelCase JSON names work too). Enum values may be written short and in any case ("jpeg", "self",
+/// "img2img"), in full ("OUTPUT_ENCODING_JPEG") or as numbers. An optional top-level <c>"type"</c> naming the
+/// message ("config" or "control") is accepted and checked. Unknown fields are errors, so typos do not pass
+/// silently.
+/// </summary>
+public static class WebSocketJson
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default);
+
+    private static readonly (string Field, string Prefix)[] EnumFields =
+    [
+        ("mode", "GENERATION_MODE_"),
+        ("cfg_type", "CFG_TYPE_"),
+        ("cfgType", "CFG_TYPE_"),
+        ("output_encoding", "OUTPUT_ENCODING_"),
+        ("outputEncoding", "OUTPUT_ENCODING_"),
+    ];
+
+    /// <summary>Parses the first text message: a SessionConfig.</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT "config: reason".</exception>
+    public static SessionConfig ParseConfig(ReadOnlySpan<byte> utf8) => Parse<SessionConfig>(utf8, "config");
+
+    /// <summary>Parses a later text message: a ControlUpdate.</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT "control: reason".</exception>
+    public static ControlUpdate ParseControl(ReadOnlySpan<byte> utf8) => Parse<ControlUpdate>(utf8, "control");
+
+    /// <summary>Short lower-case name of an enum value as the protocol writes it ("jpeg", "self", "img2img").</summary>
+    public static string ShortName(Enum value, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var name = value.GetType().GetField(value.ToString())?
+            .GetCustomAttributes(typeof(Google.Protobuf.Reflection.OriginalNameAttribute), false)
+            .OfType<Google.Protobuf.Reflection.OriginalNameAttribute>().FirstOrDefault()?.Name ?? value.ToString();
+        return (name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name).ToLowerInvariant();
+    }
+
+    private static T Parse<T>(ReadOnlySpan<byte> utf8, string kind)
+        where T : IMessage<T>, new()
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(utf8);
+        }
+        catch (JsonException ex)
+        {
+            throw SessionSettingsValidator.Invalid(kind, "not valid JSON: " + ex.Message);
+        }
+
+        if (node is not JsonObject obj)
+        {
+            throw SessionSettingsValidator.Invalid(kind, "must be a JSON object");
+        }
+
+        if (obj.TryGetPropertyValue("type", out var type))
+        {
+            var name = type is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            if (!string.Equals(name, kind, StringComparison.OrdinalIgnoreCase))
+            {
+                throw SessionSettingsValidator.Invalid(kind + ".type",
+                    $"expected \"{kind}\" here, got {type?.ToJsonString() ?? "null"}"
+                    + (kind == "control" ? " (only the first text message is a config)" : string.Empty));
+            }
+
+            obj.Remove("type");
+        }
+
+        foreach (var (field, prefix) in EnumFields)
+        {
+            if (obj[field] is JsonValue value && value.TryGetValue<string>(out var text)
+                && !text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                obj[field] = prefix + text.ToUpperInvariant();
+            }
+        }
+
+        try
+        {
+            return Parser.Parse<T>(obj.ToJsonString());
+        }
+        catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
+        {
+            throw SessionSettingsValidator.Invalid(kind, ex.Message);
+        }
+    }
+}

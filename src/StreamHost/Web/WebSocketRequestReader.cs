@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using Google.Protobuf;
+using Grpc.Core;
+using StreamDiffusion.Protos.V1;
+
+namespace StreamDiffusion.StreamHost.Web;
+
+/// <summary>
+/// Presents a WebSocket's incoming messages as the request stream of a Stream call: the first text message is the
+/// SessionConfig, later text messages are ControlUpdates, binary messages are JPEG (or PNG) frames numbered
+/// 1, 2, 3, ... in arrival order. A close from the client ends the stream like a gRPC half-close.
+/// </summary>
+/// <remarks>
+/// Cancelling a pending WebSocket receive aborts the socket, which would leave no way to send the client an
+/// error and a close status. So the receive itself never takes the session's token: <see cref="MoveNext"/> waits
+/// on it with the token, and a receive still pending when the session ends is finished by
+/// <see cref="DrainAsync"/> after the close frame went out.
+/// </remarks>
+public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
+{
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private readonly WebSocket _socket;
+    private readonly WebSocketCallContext _context;
+    private readonly int _maxMessageBytes;
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _length;
+    private Task<ValueWebSocketReceiveResult>? _pending;
+    private bool _configSeen;
+    private ulong _sequence;
+
+    /// <summary>Creates the reader; messages longer than <paramref name="maxMessageBytes"/> end the session.</summary>
+    public WebSocketRequestReader(WebSocket socket, WebSocketCallContext context, int maxMessageBytes)
+    {
+        _socket = socket ?? throw new ArgumentNullException(nameof(socket));
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _maxMessageBytes = maxMessageBytes;
+    }
+
+    /// <inheritdoc />
+    public StreamRequest Current { get; private set; } = new();
+
+    /// <summary>True once the client sent its close frame.</summary>
+    public bool CloseReceived { get; private set; }
+
+    /// <summary>True when the session ended because a message exceeded the size limit.</summary>
+    public bool MessageTooBig { get; private set; }
+
+    /// <inheritdoc />
+    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        var type = await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+        if (type == WebSocketMessageType.Close)
+        {
+            return false;
+        }
+
+        var data = _buffer.AsSpan(0, _length);
+        if (type == WebSocketMessageType.Text)
+        {
+            Current = _configSeen
+                ? new StreamRequest { Control = WebSocketJson.ParseControl(data) }
+                : new StreamRequest { Config = WebSocketJson.ParseConfig(data) };
+            _configSeen = true;
+        }
+        else
+        {
+            // The frame outlives this call in the session's queue, so it gets its own copy (as a gRPC message does).
+            Current = new StreamRequest
+            {
+                Frame = new InputFrame
+                {
+                    Data = ByteString.CopyFrom(data),
+                    Format = data.StartsWith(PngSignature) ? FrameFormat.Png : FrameFormat.Jpeg,
+                    Sequence = ++_sequence,
+                },
+            };
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// After the server's close frame went out: reads and discards what the client still sends until its close
+    /// frame arrives (completing the close handshake) or <paramref name="timeout"/> passes; then the socket is
+    /// aborted if it is not closed.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (!CloseReceived && _socket.State is WebSocketState.CloseSent or WebSocketState.Open)
+            {
+                await ReceiveMessageAsync(cts.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+        {
+            _socket.Abort();
+        }
+    }
+
+    private async Task<WebSocketMessageType> ReceiveMessageAsync(CancellationToken cancellationToken)
+    {
+        _length = 0;
+        while (true)
+        {
+            if (_length == _buffer.Length)
+            {
+                Grow();
+            }
+
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                _pending ??= _socket.ReceiveAsync(_buffer.AsMemory(_length), CancellationToken.None).AsTask();
+                result = await _pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _pending = null;
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+            {
+                // The connection is gone: end the call the way a vanished gRPC client does.
+                _pending = null;
+                _context.Abort();
+                throw new OperationCanceledException("the WebSocket connection was lost", ex, _context.CancellationToken);
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                CloseReceived = true;
+                return WebSocketMessageType.Close;
+            }
+
+            _length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return result.MessageType;
+            }
+        }
+    }
+
+    private void Grow()
+    {
+        if (_buffer.Length > _maxMessageBytes)
+        {
+            MessageTooBig = true;
+            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Create(CultureInfo.InvariantCulture,
+                $"message: more than {_maxMessageBytes} bytes (Limits:MaxFrameBytes plus overhead)")));
+        }
+
+        var next = new byte[(int)Math.Min((long)_buffer.Length * 2, (long)_maxMessageBytes + 1)];
+        _buffer.AsSpan(0, _length).CopyTo(next);
+        _buffer = next;
+    }
+}

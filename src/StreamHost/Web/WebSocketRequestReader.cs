@@ -91,12 +91,16 @@ public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
         using var cts = new CancellationTokenSource(timeout);
         try
         {
+            // Fragments are received over each other at the start of the buffer: nothing is kept.
             while (!CloseReceived && _socket.State is WebSocketState.CloseSent or WebSocketState.Open)
             {
-                await ReceiveMessageAsync(cts.Token).ConfigureAwait(false);
+                _pending ??= _socket.ReceiveAsync(_buffer.AsMemory(), CancellationToken.None).AsTask();
+                var result = await _pending.WaitAsync(cts.Token).ConfigureAwait(false);
+                _pending = null;
+                CloseReceived = result.MessageType == WebSocketMessageType.Close;
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             _socket.Abort();
         }

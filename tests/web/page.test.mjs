@@ -5,6 +5,7 @@
 //   CHROMIUM_PATH         browser binary (default /usr/bin/chromium; never a downloaded browser)
 //   SDNET_SCREENSHOT_DIR  where to save screenshots (default: the current folder)
 //   SDNET_PROMPT          prompt typed into the page before starting (optional)
+//   SDNET_SIZE            session size picked in the page (optional: 256, 384 or 512; default the model size)
 // Exits 0 and prints "PASS ..." when the page streamed frames onto its output canvas that are not blank and
 // change over time; prints "FAIL ..." and exits 1 otherwise.
 
@@ -78,6 +79,10 @@ try {
 
   await page.goto(url, { waitUntil: 'load' });
   if (process.env.SDNET_PROMPT) await page.fill('#prompt', process.env.SDNET_PROMPT);
+  if (process.env.SDNET_SIZE) {
+    await page.click('details > summary');
+    await page.selectOption('#size', process.env.SDNET_SIZE);
+  }
   await page.click('#start');
 
   // The session starts, then generated frames arrive.
@@ -92,8 +97,17 @@ try {
   await page.screenshot({ path: join(outDir, 'page-1.png') });
   await page.locator('#output').screenshot({ path: join(outDir, 'output-1.png') });
 
-  // Some frames later the fake camera (a moving pattern with a running clock) has moved on, and so has the output.
-  await page.waitForFunction((n) => window.sdnet.state.images >= n + 6, firstImages, { timeout: 120_000 });
+  // Live controls, as a user would: a new prompt (Enter sends it) and a stronger strength (a new t_index list).
+  // Some frames later the output shows them (and the fake camera's moving pattern has moved on).
+  await page.fill('#prompt', 'a glowing neon city at night, deep blue and magenta');
+  await page.press('#prompt', 'Enter');
+  await page.$eval('#strength', (el) => {
+    el.value = '0.6';
+    el.dispatchEvent(new Event('input'));
+    el.dispatchEvent(new Event('change'));
+  });
+  const tIndexText = await page.textContent('#tIndexText');
+  await page.waitForFunction((n) => window.sdnet.state.images >= n + 8, firstImages, { timeout: 120_000 });
   await page.waitForTimeout(500);
   const second = await page.evaluate(canvasStats);
   await page.screenshot({ path: join(outDir, 'page-2.png') });
@@ -108,7 +122,7 @@ try {
     images: state.images, dropped: state.dropped, failed: state.failed,
     first: { mean: +first.mean.toFixed(1), std: +first.std.toFixed(1) },
     second: { mean: +second.mean.toFixed(1), std: +second.std.toFixed(1) },
-    change: +change.toFixed(2), mjpeg: mjpegHref, consoleErrors,
+    change: +change.toFixed(2), tIndexText, mjpeg: mjpegHref, consoleErrors,
   };
   console.log('REPORT ' + JSON.stringify(report));
 
@@ -118,7 +132,8 @@ try {
     if (s.std < 4) problems.push(`${name} screenshot is blank (luma std ${s.std.toFixed(2)})`);
     if (s.mean < 2 || s.mean > 253) problems.push(`${name} screenshot is flat black/white (mean ${s.mean.toFixed(1)})`);
   }
-  if (change < 0.5) problems.push(`the output did not change over time (mean abs luma difference ${change.toFixed(2)})`);
+  if (tIndexText !== 't_index [20, 42]') problems.push('strength 0.6 should show t_index [20, 42], shows ' + tIndexText);
+  if (change < 2) problems.push(`the output did not change over time (mean abs luma difference ${change.toFixed(2)})`);
   if (state.failed > 0) problems.push(`${state.failed} frames failed`);
   if (!sessionText || !sessionText.includes(state.sessionId)) problems.push('the session id is not shown');
   if (mjpegHref !== `/sessions/${state.sessionId}/mjpeg`) problems.push('the MJPEG link is wrong: ' + mjpegHref);

@@ -58,6 +58,7 @@ public sealed class WebPageTests(DiffusionHostFixture fixture, ITestOutputHelper
                 ["CHROMIUM_PATH"] = ExternalTools.Find("chromium")!,
                 ["SDNET_SCREENSHOT_DIR"] = screenshots,
                 ["SDNET_PROMPT"] = "an oil painting of a clock",
+                ["SDNET_SIZE"] = "256",
             });
         output.WriteLine(log);
         Assert.True(exit == 0, $"page.test.mjs exited with {exit}:\n{log}");

@@ -12,6 +12,12 @@ if (args.Length == 0 || args[0] == "serve" || args[0].StartsWith("--", StringCom
     return await ServeCommand.RunAsync(ServeArguments.Translate(serveArgs), shutdown.Token).ConfigureAwait(false);
 }
 
+// Tables read from a pipe or a log should not wrap at Spectre's 80-column default.
+if (Console.IsOutputRedirected)
+{
+    Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 40 ? columns : 160;
+}
+
 var root = new RootCommand("StreamDiffusion.Net host: real-time diffusion video over gRPC. Without a verb it serves.");
 root.Subcommands.Add(ServeArguments.CreateHelpCommand());
 var models = new Command("models", "List, inspect, generate and download model packs");

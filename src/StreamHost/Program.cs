@@ -9,4 +9,5 @@ models.Subcommands.Add(ModelsPullCommand.Create());
 models.Subcommands.Add(ModelsSynthCommand.Create());
 root.Subcommands.Add(models);
 root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

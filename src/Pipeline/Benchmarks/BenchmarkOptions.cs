@@ -17,20 +17,20 @@ public sealed record BenchmarkOptions
     /// <summary>Frame side in pixels (square frames, a multiple of 8). Default 512.</summary>
     public int Size { get; init; } = 512;
 
-    /// <summary>Timed frames per contender of each throughput measurement (per stream in the engine measurement). Default 12.</summary>
-    public int Frames { get; init; } = 12;
+    /// <summary>Timed frames per contender of each throughput measurement (per stream in the engine measurement). Default 20.</summary>
+    public int Frames { get; init; } = 20;
 
     /// <summary>Untimed frames each contender runs first (fills the Stream Batch buffer, warms the JIT and ONNX Runtime). Default 3.</summary>
     public int Warmup { get; init; } = 3;
 
     /// <summary>
-    /// Frames fed to the similarity filter on each input (static and moving). Default 44: four full
+    /// Frames fed to the similarity filter on each input (static and moving). Default 88: eight full
     /// cycles of the default max skip (10 skips, then one processed frame).
     /// </summary>
-    public int FilterFrames { get; init; } = 44;
+    public int FilterFrames { get; init; } = 88;
 
-    /// <summary>Timed frames are run in chunks of this many per contender, contenders taking turns, so load from other processes hits every contender alike. Default 3.</summary>
-    public int ChunkFrames { get; init; } = 3;
+    /// <summary>Timed frames are run in chunks of this many per contender, contenders taking turns, so load from other processes hits every contender alike. Default 4.</summary>
+    public int ChunkFrames { get; init; } = 4;
 
     /// <summary>Photo the moving input pans over; null uses a generated test card.</summary>
     public string? PhotoPath { get; init; }

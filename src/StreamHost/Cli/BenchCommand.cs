@@ -35,13 +35,14 @@ public static class BenchCommand
     /// <summary>Builds the <c>bench</c> command.</summary>
     public static Command Create()
     {
+        var defaults = new BenchmarkOptions();
         var model = new Option<string>("--model") { Description = "Model pack folder, or 'default' to synthesize a compute-heavy pack for the run", DefaultValueFactory = _ => "default" };
-        var computeLayers = new Option<int>("--compute-layers") { Description = "Extra 3x3 conv layers in the synthesized UNet (compute-bound like a real UNet)", DefaultValueFactory = _ => 8 };
-        var computeChannels = new Option<int>("--compute-channels") { Description = "Channel width of those layers", DefaultValueFactory = _ => 64 };
-        var size = new Option<int>("--size") { Description = "Frame side in pixels (square, multiple of 8)", DefaultValueFactory = _ => 512 };
-        var frames = new Option<int>("--frames") { Description = "Timed frames per contender of each measurement", DefaultValueFactory = _ => 12 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed frames per contender first (fills the Stream Batch buffer)", DefaultValueFactory = _ => 3 };
-        var filterFrames = new Option<int>("--filter-frames") { Description = "Frames per similarity-filter input (static and moving)", DefaultValueFactory = _ => 44 };
+        var computeLayers = new Option<int>("--compute-layers") { Description = "Extra 3x3 conv layers in the synthesized UNet (compute-bound like a real UNet)", DefaultValueFactory = _ => defaults.ComputeLayers };
+        var computeChannels = new Option<int>("--compute-channels") { Description = "Channel width of those layers", DefaultValueFactory = _ => defaults.ComputeChannels };
+        var size = new Option<int>("--size") { Description = "Frame side in pixels (square, multiple of 8)", DefaultValueFactory = _ => defaults.Size };
+        var frames = new Option<int>("--frames") { Description = "Timed frames per contender of each measurement", DefaultValueFactory = _ => defaults.Frames };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed frames per contender first (fills the Stream Batch buffer)", DefaultValueFactory = _ => defaults.Warmup };
+        var filterFrames = new Option<int>("--filter-frames") { Description = "Frames per similarity-filter input (static and moving)", DefaultValueFactory = _ => defaults.FilterFrames };
         var photo = new Option<FileInfo?>("--photo") { Description = "Photo the moving input pans over (default: a generated test card)" };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or tensorrt", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");

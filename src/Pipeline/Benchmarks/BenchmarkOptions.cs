@@ -17,8 +17,8 @@ public sealed record BenchmarkOptions
     /// <summary>Frame side in pixels (square frames, a multiple of 8). Default 512.</summary>
     public int Size { get; init; } = 512;
 
-    /// <summary>Timed frames per contender of each throughput measurement (per stream in the engine measurement). Default 20.</summary>
-    public int Frames { get; init; } = 20;
+    /// <summary>Timed frames per contender of each throughput measurement (per stream in the engine measurement). Default 24.</summary>
+    public int Frames { get; init; } = 24;
 
     /// <summary>Untimed frames each contender runs first (fills the Stream Batch buffer, warms the JIT and ONNX Runtime). Default 3.</summary>
     public int Warmup { get; init; } = 3;
@@ -29,8 +29,8 @@ public sealed record BenchmarkOptions
     /// </summary>
     public int FilterFrames { get; init; } = 88;
 
-    /// <summary>Timed frames are run in chunks of this many per contender, contenders taking turns, so load from other processes hits every contender alike. Default 4.</summary>
-    public int ChunkFrames { get; init; } = 4;
+    /// <summary>Timed frames are run in chunks of this many per contender, contenders taking turns, so load from other processes hits every contender alike. Default 2.</summary>
+    public int ChunkFrames { get; init; } = 2;
 
     /// <summary>Photo the moving input pans over; null uses a generated test card.</summary>
     public string? PhotoPath { get; init; }

@@ -19,8 +19,9 @@ namespace StreamDiffusion.Pipeline.Benchmarks;
 /// <remarks>
 /// <para>Every comparison runs its contenders on the same model and the same frames. After an untimed
 /// warm-up per contender (which also fills the Stream Batch buffers), the timed frames are run in
-/// short chunks with the contenders taking turns, so a burst of load from another process slows
-/// every contender alike instead of one of them.</para>
+/// short rounds with the contenders taking turns; a ratio is the median over rounds of the per-round
+/// throughput ratio, so a burst of load from another process spoils a round, not the result. The
+/// frames/s figures in <see cref="BenchmarkReport.Details"/> are totals over all rounds.</para>
 /// <para>The model's UNet, codec and text encoder are wrapped in timing decorators before the engines
 /// are built on them; the time inside them is what "inside the ONNX sessions" means below (it
 /// includes the wrappers' tensor marshalling around <c>Run</c>, which is small next to the graphs).</para>
@@ -302,7 +303,7 @@ public sealed class PipelineBenchmark
 
         // Reset makes the next call run the frame's n steps back to back (n UNet calls of one item each)
         // through the same code, noise and scheduler as Stream Batch: exactly the sequential baseline.
-        var fps = await MeasureAsync(
+        var timing = await MeasureAsync(
             [
                 (start, count) => PerFrameAsync(start, count, i => batched.DenoiseAsync(Latent(i), batchedOut, cancellationToken)),
                 (start, count) => PerFrameAsync(start, count, i =>
@@ -316,9 +317,9 @@ public sealed class PipelineBenchmark
 
         CheckCalls(batched.UNetCalls, (long)options.Warmup - 1 + n + options.Frames, "Stream Batch");
         CheckCalls(sequential.UNetCalls, (long)n * (options.Warmup + options.Frames), "sequential");
-        details.Add(new BenchmarkDetail($"n={n} Stream Batch (1 UNet call of {n} items per frame)", fps[0], "frames/s"));
-        details.Add(new BenchmarkDetail($"n={n} sequential ({n} UNet calls of 1 item per frame)", fps[1], "frames/s"));
-        return fps[0] / fps[1];
+        details.Add(new BenchmarkDetail($"n={n} Stream Batch (1 UNet call of {n} items per frame)", timing.FramesPerSecond(0), "frames/s"));
+        details.Add(new BenchmarkDetail($"n={n} sequential ({n} UNet calls of 1 item per frame)", timing.FramesPerSecond(1), "frames/s"));
+        return timing.Ratio(0, 1);
     }
 
     /// <summary>Throughput of self and initialize residual CFG over full CFG (n = 2).</summary>
@@ -336,13 +337,13 @@ public sealed class PipelineBenchmark
             contenders[m] = (start, count) => PerFrameAsync(start, count, i => denoiser.DenoiseAsync(Latent(i), output, cancellationToken));
         }
 
-        var fps = await MeasureAsync(contenders, 0, 1).ConfigureAwait(false);
+        var timing = await MeasureAsync(contenders, 0, 1).ConfigureAwait(false);
         for (var m = 0; m < modes.Length; m++)
         {
-            details.Add(new BenchmarkDetail($"CFG {modes[m].ToString().ToLowerInvariant()} ({denoisers[m].SteadyItemsPerCall} UNet items per frame)", fps[m], "frames/s"));
+            details.Add(new BenchmarkDetail($"CFG {modes[m].ToString().ToLowerInvariant()} ({denoisers[m].SteadyItemsPerCall} UNet items per frame)", timing.FramesPerSecond(m), "frames/s"));
         }
 
-        return (fps[1] / fps[0], fps[2] / fps[0]);
+        return (timing.Ratio(1, 0), timing.Ratio(2, 0));
     }
 
     /// <summary>Fraction of UNet calls avoided by the filter on the same frame repeated and on the pan.</summary>
@@ -410,10 +411,12 @@ public sealed class PipelineBenchmark
             var denoiserBefore = Runtime.Denoiser.GetStats();
             var codecBefore = Runtime.Codec.GetStats();
             var onnxBefore = timer.Ticks;
+            var conversionMs = 0.0;
             var start = Stopwatch.GetTimestamp();
             for (var i = options.Warmup; i < options.Warmup + options.Frames; i++)
             {
-                await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, cancellationToken).ConfigureAwait(false);
+                var result = await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, cancellationToken).ConfigureAwait(false);
+                conversionMs += result.Timings.DecodeMs + result.Timings.EncodeMs;
             }
 
             var wall = Stopwatch.GetTimestamp() - start;
@@ -427,6 +430,7 @@ public sealed class PipelineBenchmark
             var onnxMs = Seconds(onnx) * 1000 / options.Frames;
             details.Add(new BenchmarkDetail("single stream, raw in/out: frame time", frameMs, "ms"));
             details.Add(new BenchmarkDetail("single stream, raw in/out: inside ONNX sessions", onnxMs, "ms"));
+            details.Add(new BenchmarkDetail("single stream: RGB24 <-> tensor conversion (part of the overhead)", conversionMs / options.Frames, "ms"));
             details.Add(new BenchmarkDetail("single stream: engine hand-off wait (part of the overhead)", queueWait.TotalMilliseconds / options.Frames, "ms"));
             details.Add(new BenchmarkDetail("overhead share of a frame", frameMs > 0 ? 100 * (frameMs - onnxMs) / frameMs : 0, "%"));
             return frameMs - onnxMs;
@@ -507,13 +511,13 @@ public sealed class PipelineBenchmark
                 separate[s] = await ImageStream.CreateAsync(separateRuntimes[s], streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
             }
 
-            var fps = await MeasureAsync([(start, count) => RunStreamsAsync(shared, start, count), (start, count) => RunStreamsAsync(separate, start, count)], 0, 1).ConfigureAwait(false);
+            var timing = await MeasureAsync([(start, count) => RunStreamsAsync(shared, start, count), (start, count) => RunStreamsAsync(separate, start, count)], 0, 1).ConfigureAwait(false);
             var stats = Runtime.Denoiser.GetStats();
             var calls = stats.Calls - statsBefore.Calls;
-            details.Add(new BenchmarkDetail("4 streams, one shared engine (micro-batched)", Streams * fps[0], "frames/s"));
+            details.Add(new BenchmarkDetail("4 streams, one shared engine (micro-batched)", Streams * timing.FramesPerSecond(0), "frames/s"));
             details.Add(new BenchmarkDetail("4 streams, shared engine: mean UNet batch", calls == 0 ? 0 : (double)(stats.Items - statsBefore.Items) / calls, "items"));
-            details.Add(new BenchmarkDetail("4 streams, an engine each (MaxBatch 1)", Streams * fps[1], "frames/s"));
-            return fps[0] / fps[1];
+            details.Add(new BenchmarkDetail("4 streams, an engine each (MaxBatch 1)", Streams * timing.FramesPerSecond(1), "frames/s"));
+            return timing.Ratio(0, 1);
         }
         finally
         {
@@ -568,33 +572,40 @@ public sealed class PipelineBenchmark
 
     /// <summary>
     /// Warms every contender up, then times <see cref="BenchmarkOptions.Frames"/> frames of each in
-    /// chunks, contenders taking turns. Returns frames per second per contender.
+    /// rounds of <see cref="BenchmarkOptions.ChunkFrames"/>, contenders taking turns.
     /// </summary>
-    private async Task<double[]> MeasureAsync(IReadOnlyList<Func<int, int, Task>> contenders, double from, double to)
+    private async Task<InterleavedTiming> MeasureAsync(IReadOnlyList<Func<int, int, Task>> contenders, double from, double to)
     {
         foreach (var contender in contenders)
         {
             await contender(0, options.Warmup).ConfigureAwait(false);
         }
 
-        var ticks = new long[contenders.Count];
+        var timing = new InterleavedTiming(contenders.Count);
         var done = 0;
+        var round = 0;
         while (done < options.Frames)
         {
             var chunk = Math.Min(options.ChunkFrames, options.Frames - done);
-            for (var c = 0; c < contenders.Count; c++)
+            var ticks = new long[contenders.Count];
+
+            // Alternate who goes first, so neither contender always runs right after the other's work.
+            for (var k = 0; k < contenders.Count; k++)
             {
+                var c = (k + round) % contenders.Count;
                 cancellationToken.ThrowIfCancellationRequested();
                 var start = Stopwatch.GetTimestamp();
                 await contenders[c](options.Warmup + done, chunk).ConfigureAwait(false);
-                ticks[c] += Stopwatch.GetTimestamp() - start;
+                ticks[c] = Stopwatch.GetTimestamp() - start;
             }
 
+            timing.Add(ticks, chunk);
             done += chunk;
+            round++;
             Report(from + ((to - from) * done / options.Frames));
         }
 
-        return ticks.Select(t => options.Frames / Math.Max(Seconds(t), 1e-9)).ToArray();
+        return timing;
     }
 
     private float[] Latent(int frame) => latents[frame % latents.Length];

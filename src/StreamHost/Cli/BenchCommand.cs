@@ -89,6 +89,7 @@ public static class BenchCommand
 
             try
             {
+                options.Validate();
                 var report = await RunAsync(options, console, cancellationToken).ConfigureAwait(false);
                 Write(report, console);
                 if (asJson)

@@ -28,6 +28,7 @@ models.Subcommands.Add(ModelsSynthCommand.Create());
 root.Subcommands.Add(models);
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
 
 static bool IsRootOption(string arg) => arg is "--help" or "-h" or "-?" or "--version";

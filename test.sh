@@ -9,6 +9,9 @@ status=0
 dotnet test StreamDiffusion.Net.sln -c Release --no-build --nologo \
   --logger "trx" --results-directory "$results" --logger "console;verbosity=minimal" || status=$?
 # A client written from the .proto alone (Node.js) against the real host.
-node_line="$(bash scripts/node-client-check.sh src/StreamHost/bin/Release/net10.0/streamhost.dll 2>&1 | tee /dev/stderr | tail -1)" || status=$?
+node_log="$results/node-client-check.log"
+bash scripts/node-client-check.sh src/StreamHost/bin/Release/net10.0/streamhost.dll > "$node_log" 2>&1 || status=$?
+cat "$node_log"
+node_line="$(tail -1 "$node_log")"
 bash scripts/summarize-trx.sh "$results" "$node_line"
 exit $status

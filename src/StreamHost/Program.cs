@@ -5,7 +5,8 @@ using StreamDiffusion.StreamHost.Serving;
 // Verbs: serve (default), models list|inspect|synth|pull, tokenize, render, bench.
 // "serve" hands its arguments to ASP.NET Core configuration (e.g. --Listen:GrpcUrl=...), so it is
 // dispatched before System.CommandLine sees them.
-if (args.Length == 0 || args[0] == "serve" || args[0].StartsWith("--", StringComparison.Ordinal) && !IsRootOption(args[0]))
+if ((args.Length == 0 || args[0] == "serve" || (args[0].StartsWith("--", StringComparison.Ordinal) && !IsRootOption(args[0])))
+    && !args.Any(IsRootOption))
 {
     var serveArgs = args.Length > 0 && args[0] == "serve" ? args[1..] : args;
     using var shutdown = new CancellationTokenSource();

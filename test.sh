@@ -2,11 +2,16 @@
 # Builds everything and runs every test suite; prints one closing line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/ensure-native-deps.sh
+bash scripts/ensure-native-deps.sh nodejs npm ffmpeg chromium
 dotnet build StreamDiffusion.Net.sln -c Release -v q -nologo
 results="$(mktemp -d)"
 status=0
 dotnet test StreamDiffusion.Net.sln -c Release --no-build --nologo \
   --logger "trx" --results-directory "$results" --logger "console;verbosity=minimal" || status=$?
-bash scripts/summarize-trx.sh "$results"
+# A client written from the .proto alone (Node.js) against the real host.
+node_log="$results/node-client-check.log"
+bash scripts/node-client-check.sh src/StreamHost/bin/Release/net10.0/streamhost.dll > "$node_log" 2>&1 || status=$?
+cat "$node_log"
+node_line="$(tail -1 "$node_log")"
+bash scripts/summarize-trx.sh "$results" "$node_line"
 exit $status

@@ -15,15 +15,40 @@ public sealed class ModelRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, float[]> promptCache = new(StringComparer.Ordinal);
     private readonly bool ownsPack;
 
+    /// <summary>Starts engines in front of the pack's own UNet, text encoder and codec.</summary>
     public ModelRuntime(ModelPack pack, BatchingOptions? batching = null, bool ownsPack = true)
+        : this(pack, NotNull(pack).Unet, pack.Codec, pack.TextEncoder.Encode, batching, ownsPack)
+    {
+    }
+
+    /// <summary>
+    /// Starts engines in front of the given inner components instead of the pack's own (for example
+    /// the pack's models wrapped in timing or tracing decorators); the pack still supplies the
+    /// tokenizer, the scheduler config and the shapes. The engines never dispose the components.
+    /// </summary>
+    /// <param name="pack">The loaded pack.</param>
+    /// <param name="denoiser">Inner noise predictor (the pack's UNet or a wrapper of it).</param>
+    /// <param name="codec">Inner latent codec (the pack's codec or a wrapper of it).</param>
+    /// <param name="textEncoder">Inner text encoder with the pack's hidden size.</param>
+    /// <param name="batching">Batching settings of all three engines; defaults when null.</param>
+    /// <param name="ownsPack">Dispose the pack with the runtime.</param>
+    public ModelRuntime(ModelPack pack, INoisePredictor denoiser, ILatentCodec codec, TextEncodeFunction textEncoder, BatchingOptions? batching = null, bool ownsPack = true)
     {
         ArgumentNullException.ThrowIfNull(pack);
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(codec);
+        ArgumentNullException.ThrowIfNull(textEncoder);
+        if (denoiser.HiddenSize != pack.HiddenSize)
+        {
+            throw new ArgumentException($"the denoiser expects {denoiser.HiddenSize}-wide text embeddings, the pack produces {pack.HiddenSize}", nameof(denoiser));
+        }
+
         Pack = pack;
         this.ownsPack = ownsPack;
         batching ??= new BatchingOptions();
-        Denoiser = new DenoiserEngine(pack.Unet, batching);
-        TextEncoder = new TextEncoderEngine(pack.TextEncoder, batching);
-        Codec = new CodecEngine(pack.Codec, batching);
+        Denoiser = new DenoiserEngine(denoiser, batching);
+        TextEncoder = new TextEncoderEngine(pack.HiddenSize, textEncoder, batching);
+        Codec = new CodecEngine(codec, batching);
         Scheduler = LcmScheduler.FromConfig(pack.SchedulerConfig);
     }
 
@@ -70,6 +95,12 @@ public sealed class ModelRuntime : IAsyncDisposable
 
         promptCache[prompt] = embedding;
         return embedding;
+    }
+
+    private static ModelPack NotNull(ModelPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        return pack;
     }
 
     public async ValueTask DisposeAsync()

@@ -32,6 +32,13 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The runtime of a model that has finished loading, without triggering a load.</summary>
+    public bool TryGetLoaded(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelRuntime? runtime)
+    {
+        runtime = runtimes.TryGetValue(name, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
+        return runtime is not null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var lazy in runtimes.Values)

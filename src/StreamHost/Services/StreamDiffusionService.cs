@@ -20,6 +20,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         typeof(StreamDiffusionService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     private readonly IModelCatalog _catalog;
+    private readonly Diffusion.ModelRuntimeRegistry? _runtimes;
     private readonly IStreamProcessorFactory _processors;
     private readonly SessionRegistry _registry;
     private readonly HostMetrics _metrics;
@@ -37,8 +38,10 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         LiveSessions live,
         IOptions<LimitsOptions> limits,
         IOptions<CapacityOptions> capacity,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        Diffusion.ModelRuntimeRegistry? runtimes = null)
     {
+        _runtimes = runtimes;
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(capacity);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -148,7 +151,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         var response = new ListModelsResponse();
         foreach (var m in _catalog.Models)
         {
-            response.Models.Add(new ModelInfo
+            var info = new ModelInfo
             {
                 Name = m.Name,
                 Family = m.Family,
@@ -158,7 +161,21 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
                 HiddenSize = m.HiddenSize,
                 HasTaesd = m.HasTaesd,
                 IsDefault = m.IsDefault,
-            });
+            };
+
+            // A loaded pack knows what it really is and where it really runs.
+            if (_runtimes is not null && _runtimes.TryGetLoaded(m.Name, out var runtime))
+            {
+                var pack = runtime.Pack;
+                info.Family = pack.Unet.IsVideo ? "video" : pack.Family == Pipeline.Models.ModelFamily.Sd15 ? "sd15" : "sd2";
+                info.Path = pack.Directory;
+                info.Provider = pack.Provider.ToString();
+                info.ImageSize = pack.ImageSize;
+                info.HiddenSize = pack.HiddenSize;
+                info.HasTaesd = pack.TaesdDecoder is not null;
+            }
+
+            response.Models.Add(info);
         }
 
         return Task.FromResult(response);

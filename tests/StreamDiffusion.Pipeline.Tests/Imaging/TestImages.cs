@@ -31,16 +31,5 @@ internal static class TestImages
         return bytes;
     }
 
-    private static string FindFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StreamDiffusion.Net.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "images"));
-            }
-        }
-
-        throw new InvalidOperationException("StreamDiffusion.Net.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string FindFolder() => Path.Combine(TestPaths.SharedData, "images");
 }

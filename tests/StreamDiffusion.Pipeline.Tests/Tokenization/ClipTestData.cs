@@ -14,17 +14,5 @@ internal static class ClipTestData
     /// <summary>A tokenizer over the real vocabulary, loaded once for all tests (no special-token files: pad = EOS).</summary>
     public static ClipTokenizer Real => RealTokenizer.Value;
 
-    private static string FindSharedData()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StreamDiffusion.Net.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"No folder containing StreamDiffusion.Net.sln above '{AppContext.BaseDirectory}'.");
-    }
+    private static string FindSharedData() => TestPaths.SharedData;
 }

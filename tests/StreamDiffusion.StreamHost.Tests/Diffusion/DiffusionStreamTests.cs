@@ -167,6 +167,38 @@ public sealed class DiffusionStreamTests(DiffusionHostFixture fixture) : IClassF
         Assert.True(img.Timings.DenoiseMs > 0);
     }
 
+    [Fact]
+    public async Task ListModels_describes_the_loaded_pack()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        var models = await host.Client.ListModelsAsync(new ListModelsRequest());
+        var model = Assert.Single(models.Models);
+        Assert.Equal("default", model.Name);
+        Assert.True(model.IsDefault);
+        Assert.Equal("sd2", model.Family);
+        Assert.Equal(1024, model.HiddenSize);
+        Assert.True(model.HasTaesd);
+        Assert.Equal("Cpu", model.Provider);
+        Assert.Equal(fixture.PackPath, model.Path);
+    }
+
+    [Fact]
+    public async Task A_malformed_pack_stops_the_host_at_start_with_the_loader_message()
+    {
+        var broken = Path.Combine(Path.GetTempPath(), $"sdnet-broken-{Guid.NewGuid():N}");
+        Pipeline.Models.Synthetic.SyntheticPackWriter.Write(broken, new Pipeline.Models.Synthetic.SyntheticPackOptions { ImageSize = 128 });
+        File.Delete(Path.Combine(broken, "vae_decoder", "model.onnx"));
+        try
+        {
+            var error = await Assert.ThrowsAsync<Pipeline.Models.ModelPackException>(() => LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, "Models:DefaultModel=default", $"Models:Packs:default:Path={broken}"));
+            Assert.Contains(Path.Combine("vae_decoder", "model.onnx"), error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(broken, recursive: true);
+        }
+    }
+
     private static string SharedData
     {
         get

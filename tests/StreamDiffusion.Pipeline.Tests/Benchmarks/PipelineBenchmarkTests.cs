@@ -1,0 +1,136 @@
+using System.Text.Json;
+using StreamDiffusion.Pipeline.Benchmarks;
+
+namespace StreamDiffusion.Pipeline.Tests.Benchmarks;
+
+/// <summary>Runs the benchmark in its quick preset: every key present, every value in its range (no wall-clock asserts).</summary>
+public sealed class PipelineBenchmarkTests
+{
+    private static readonly string[] TopLevelKeys =
+    [
+        "stream_batch_vs_sequential",
+        "rcfg_self_vs_full",
+        "rcfg_initialize_vs_full",
+        "ssf_static_unet_calls_saved",
+        "ssf_moving_unet_calls_saved",
+        "engine_batched_vs_separate_4_streams",
+        "overhead_ms_per_frame",
+        "codec_ms_per_frame",
+        "alloc_bytes_per_frame",
+        "machine",
+        "settings",
+    ];
+
+    [Fact]
+    public async Task Quick_run_reports_every_key_with_sane_values()
+    {
+        var progress = new List<BenchmarkProgress>();
+        var options = BenchmarkOptions.QuickPreset with { PhotoPath = TestPaths.Image("astronaut.png") };
+
+        var report = await PipelineBenchmark.RunAsync(options, progress.Add);
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+        Assert.Equal(TopLevelKeys.Order(StringComparer.Ordinal), root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        var streamBatch = root.GetProperty("stream_batch_vs_sequential");
+        Assert.Equal(["2", "4"], streamBatch.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var ratio in streamBatch.EnumerateObject().Select(p => p.Value.GetDouble())
+            .Concat([root.GetProperty("rcfg_self_vs_full").GetDouble(), root.GetProperty("rcfg_initialize_vs_full").GetDouble(), root.GetProperty("engine_batched_vs_separate_4_streams").GetDouble()]))
+        {
+            Assert.True(double.IsFinite(ratio) && ratio > 0, $"ratio {ratio}");
+        }
+
+        var still = root.GetProperty("ssf_static_unet_calls_saved").GetDouble();
+        var moving = root.GetProperty("ssf_moving_unet_calls_saved").GetDouble();
+        Assert.InRange(still, 0, 1);
+        Assert.InRange(moving, 0, 1);
+
+        // Identical frames are always skippable, so only the forced frame after every 10 skips runs:
+        // 2 UNet calls in the 22 timed frames of the quick preset (after 2 warm-up frames).
+        Assert.Equal(1 - (2.0 / 22), still, 1e-9);
+        Assert.True(still >= 0.85);
+        Assert.True(still > moving, $"static {still} should save more than moving {moving}");
+
+        Assert.True(root.GetProperty("overhead_ms_per_frame").GetDouble() is > 0 and < 10_000);
+        Assert.True(root.GetProperty("codec_ms_per_frame").GetDouble() is > 0 and < 10_000);
+        Assert.True(root.GetProperty("alloc_bytes_per_frame").GetDouble() >= 0);
+
+        var machine = root.GetProperty("machine");
+        Assert.Equal(Environment.ProcessorCount, machine.GetProperty("cores").GetInt32());
+        Assert.Equal("Cpu", machine.GetProperty("ort_provider").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(machine.GetProperty("os").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(machine.GetProperty("dotnet").GetString()));
+
+        var settings = root.GetProperty("settings");
+        Assert.True(settings.GetProperty("quick").GetBoolean());
+        Assert.Equal(128, settings.GetProperty("size").GetInt32());
+        Assert.Equal("taesd", settings.GetProperty("codec").GetString());
+        Assert.Equal("astronaut.png", settings.GetProperty("photo").GetString());
+
+        // Progress: every phase in order, ending complete.
+        Assert.Equal(Enumerable.Range(0, PipelineBenchmark.Phases.Count), progress.Select(p => p.PhaseIndex).Distinct());
+        Assert.All(progress, p => Assert.InRange(p.Fraction, 0, 1));
+        Assert.Equal(1, progress[^1].Fraction);
+        Assert.NotEmpty(report.Details);
+    }
+
+    [Theory]
+    [InlineData(100, 4, 1)]
+    [InlineData(128, 0, 1)]
+    [InlineData(128, 4, 0)]
+    public async Task Bad_options_are_refused_before_any_work(int size, int frames, int warmup)
+    {
+        var options = BenchmarkOptions.QuickPreset with { Size = size, Frames = frames, Warmup = warmup };
+
+        await Assert.ThrowsAsync<ArgumentException>(() => PipelineBenchmark.RunAsync(options));
+    }
+
+    [Fact]
+    public void Report_json_uses_the_documented_names()
+    {
+        var report = new BenchmarkReport
+        {
+            StreamBatchVsSequential = new Dictionary<string, double> { ["2"] = 1.5, ["4"] = 2.5 },
+            RcfgSelfVsFull = 1.9,
+            RcfgInitializeVsFull = 1.3,
+            SsfStaticUnetCallsSaved = 0.9,
+            SsfMovingUnetCallsSaved = 0.2,
+            EngineBatchedVsSeparate4Streams = 1.1,
+            OverheadMsPerFrame = 3,
+            CodecMsPerFrame = 4,
+            AllocBytesPerFrame = 512,
+            Machine = new BenchmarkMachine(2, "cpu", "os", ".NET", "1.0", "Cpu", 1),
+            Settings = new BenchmarkSettings
+            {
+                Model = "synthetic",
+                Codec = "taesd",
+                Size = 512,
+                Frames = 1,
+                Warmup = 1,
+                FilterFrames = 1,
+                ChunkFrames = 1,
+                TIndexLists = new Dictionary<string, int[]> { ["2"] = [32, 45] },
+                Cfg = "self",
+                Guidance = 1.2f,
+                FilterThreshold = 0.98,
+                FilterMaxSkip = 10,
+                Streams = 4,
+                SharedMaxBatch = 8,
+                SeparateMaxBatch = 1,
+                Photo = "test card",
+                PanFrames = 96,
+                AllocationCounter = "x",
+                Quick = false,
+            },
+        };
+
+        using var json = JsonDocument.Parse(report.ToJson());
+
+        Assert.Equal(TopLevelKeys.Order(StringComparer.Ordinal), json.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(1.1, json.RootElement.GetProperty("engine_batched_vs_separate_4_streams").GetDouble());
+        Assert.Equal(2.5, json.RootElement.GetProperty("stream_batch_vs_sequential").GetProperty("4").GetDouble());
+        Assert.Equal("Cpu", json.RootElement.GetProperty("machine").GetProperty("ort_provider").GetString());
+        Assert.Equal(8, json.RootElement.GetProperty("settings").GetProperty("shared_max_batch").GetInt32());
+    }
+}

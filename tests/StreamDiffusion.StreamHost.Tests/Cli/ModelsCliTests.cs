@@ -1,0 +1,104 @@
+using StreamDiffusion.Pipeline.Models.Synthetic;
+
+namespace StreamDiffusion.StreamHost.Tests.Cli;
+
+/// <summary>The host executable's model verbs, run as a user would run them.</summary>
+public sealed class ModelsCliTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), $"sdnet-cli-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Synth_then_inspect_prints_every_onnx_file_io_table_and_the_conclusions()
+    {
+        var pack = Path.Combine(root, "pack");
+        var synth = await HostProcess.RunAsync("models", "synth", "--out", pack, "--family", "sd15", "--size", "256", "--taesd");
+        Assert.True(synth.ExitCode == 0, synth.Output + synth.Error);
+        Assert.True(File.Exists(Path.Combine(pack, "unet", "model.onnx")));
+
+        var inspect = await HostProcess.RunAsync("models", "inspect", pack);
+        Assert.True(inspect.ExitCode == 0, inspect.Output + inspect.Error);
+        var text = inspect.Output;
+        foreach (var file in new[] { "text_encoder/model.onnx", "unet/model.onnx", "vae_encoder/model.onnx", "vae_decoder/model.onnx", "taesd_encoder/model.onnx", "taesd_decoder/model.onnx" })
+        {
+            Assert.Contains(file, text, StringComparison.Ordinal);
+        }
+
+        foreach (var io in new[] { "input_ids", "last_hidden_state", "pooler_output", "sample", "timestep", "encoder_hidden_states", "out_sample", "latent_parameters", "latent_sample" })
+        {
+            Assert.Contains(io, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("[batch_size,4,height,width]", text, StringComparison.Ordinal);
+        Assert.Contains("[batch_size,77,768]", text, StringComparison.Ordinal);
+        Assert.Contains("int64", text, StringComparison.Ordinal);
+        Assert.Contains("Sd15", text, StringComparison.Ordinal);
+        Assert.Contains("768", text, StringComparison.Ordinal);
+        Assert.Contains("0.18215", text, StringComparison.Ordinal);
+        Assert.Contains("mean‖logvar", text, StringComparison.Ordinal);
+        Assert.Contains("taesd", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_of_a_broken_pack_shows_the_tables_and_the_loader_message()
+    {
+        var pack = Path.Combine(root, "broken");
+        SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 256 });
+        File.Copy(Path.Combine(pack, "text_encoder", "model.onnx"), Path.Combine(pack, "unet", "model.onnx"), overwrite: true);
+        var inspect = await HostProcess.RunAsync("models", "inspect", pack);
+        Assert.Equal(1, inspect.ExitCode);
+        Assert.Contains("unet/model.onnx", inspect.Output, StringComparison.Ordinal);
+        Assert.Contains("missing input 'sample'", string.Join(' ', inspect.Output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tokenize_prints_the_clip_ids_of_the_real_vocabulary()
+    {
+        var clip = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "clip"));
+        var result = await HostProcess.RunAsync("tokenize", "--tokenizer", clip, "--json", "a photo of a cat");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal("{\"ids\":[49406,320,1125,539,320,2368,49407],\"truncated\":false}", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Render_writes_an_image_and_prints_a_summary()
+    {
+        var pack = Path.Combine(root, "render-pack");
+        SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 256, Taesd = true });
+        var output = Path.Combine(root, "out.png");
+        var image = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "images", "astronaut.png"));
+        var result = await HostProcess.RunAsync("render", "--model", pack, "--input", image, "--output", output, "--prompt", "a red fire", "--size", "256", "--t-index", "32,45", "--cfg", "self", "--guidance", "1.4", "--delta", "0.5");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.True(new FileInfo(output).Length > 1000);
+        Assert.Contains("rendered 1 frames (1 in, 0 skipped)", result.Output, StringComparison.Ordinal);
+
+        var bad = await HostProcess.RunAsync("render", "--model", pack, "--input", image, "--output", output, "--t-index", "45,32");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("t_index_list", bad.Output + bad.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing was written.
+        }
+    }
+
+    private static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StreamDiffusion.Net.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir!.FullName;
+        }
+    }
+}

@@ -154,6 +154,13 @@ internal sealed partial class StreamSession
                 outcome = "cancelled by client";
             }
         }
+        catch (Exception ex) when (ex is not RpcException && _lease.ShutdownToken.IsCancellationRequested)
+        {
+            // Reads and writes torn down by the shutdown fail in transport-specific ways; the
+            // client must still learn the cause, so it can reconnect elsewhere.
+            outcome = "shutdown";
+            throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
+        }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
         {
             // Only the SessionStarted write can get here: the loops catch their own cancellations.

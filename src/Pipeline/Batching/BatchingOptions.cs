@@ -1,16 +1,25 @@
+using StreamDiffusion.Pipeline.Models;
+
 namespace StreamDiffusion.Pipeline.Batching;
 
 /// <summary>
-/// How an engine gathers requests from concurrent streams into one model call.
+/// How an engine gathers requests from concurrent streams into model calls.
 /// </summary>
 /// <remarks>
-/// The engine waits for stragglers only while more than one client is active: alone, a stream's
+/// <para>The engine waits for stragglers only while more than one client is active: alone, a stream's
 /// request runs as soon as the device is free, so a single stream pays no batching latency. A
 /// client counts as active while it holds a <see cref="ClientRegistration"/>, or when its requests
-/// were seen outstanding at the same time as another's within the last <see cref="ClientWindow"/>.
+/// were seen outstanding at the same time as another's within the last <see cref="ClientWindow"/>.</para>
+/// <para>With several <see cref="Workers"/>, a worker holds a partial batch only while every other
+/// worker is running a call (an idle worker could serve a straggler at once, so holding the batch
+/// would buy nothing but latency), and only while its batch has fewer requests than the clients
+/// that could still send one: the active clients minus the requests other workers are running.</para>
 /// </remarks>
 public sealed record BatchingOptions
 {
+    /// <summary>Most workers <see cref="ForProvider"/> gives the CPU provider.</summary>
+    public const int MaxDefaultCpuWorkers = 2;
+
     /// <summary>Most batch items (latents, id rows, images) in one model call. Default 8.</summary>
     /// <remarks>
     /// A single request with more items than this is never split: it runs alone in one call of its
@@ -38,6 +47,30 @@ public sealed record BatchingOptions
     /// </summary>
     public TimeSpan ClientWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Engine loops that may run model calls on the same model at the same time, 1..16. Default 1:
+    /// one call at a time, what a GPU wants. All workers take batches from the one shared queue
+    /// under the same grouping rules and each stages into its own buffers; ONNX Runtime's
+    /// <c>InferenceSession.Run</c> is thread-safe, so concurrent calls share one session.
+    /// </summary>
+    /// <remarks>
+    /// On a CPU a second concurrent call fills the cores while the first is in one of its serial
+    /// stretches (operator boundaries, small operators, copies) and while the streams do their own
+    /// CPU work between calls; micro-batching alone gains little there, since a compute-bound call
+    /// costs about the same per item at any batch size. <see cref="ForProvider"/> picks a default.
+    /// </remarks>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>
+    /// Default settings for an execution provider: on the CPU provider
+    /// <c>min(<see cref="Environment.ProcessorCount"/>, <see cref="MaxDefaultCpuWorkers"/>)</c> workers;
+    /// on CUDA and TensorRT one worker, so the device sees one stream of work and batches fill.
+    /// </summary>
+    public static BatchingOptions ForProvider(ExecutionProvider provider) => new()
+    {
+        Workers = provider == ExecutionProvider.Cpu ? Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultCpuWorkers) : 1,
+    };
+
     /// <summary>Throws when a value is out of range.</summary>
     public void Validate()
     {
@@ -45,5 +78,7 @@ public sealed record BatchingOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDelay, TimeSpan.Zero, nameof(MaxDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ClientWindow, TimeSpan.Zero, nameof(ClientWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Workers, 16, nameof(Workers));
     }
 }

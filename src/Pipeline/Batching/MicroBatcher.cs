@@ -9,16 +9,16 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// requests with equal keys into a batch of at most <see cref="BatchingOptions.MaxBatch"/> items,
 /// hands it to its own <see cref="IBatchExecutor{TKey, TRequest}"/> (its own staging buffers) and
 /// completes the callers. With one worker there is one model call at a time, which is what a GPU
-/// wants; on a CPU two workers let a second call fill the cores while the first is in a serial
-/// stretch.
+/// wants; on a CPU several workers overlap calls, and one stream's call with another's CPU work.
 /// </summary>
 /// <remarks>
 /// <para>Grouping: a free worker takes the oldest queued request whose key no other worker is
-/// gathering, then every later queued request of that key that fits. It holds the partial batch
-/// for stragglers (at most <see cref="BatchingOptions.MaxDelay"/>) only while no other worker is
-/// idle and its batch has fewer requests than the clients that could still send one (the active
-/// clients minus the requests other workers hold); while it holds, other workers leave requests of
-/// its key to it. With one worker this is exactly the single-loop rule.</para>
+/// gathering, then later queued requests of that key that fit, up to an even share when other
+/// workers are idle (those are woken for the rest). It holds the partial batch for stragglers (at
+/// most <see cref="BatchingOptions.MaxDelay"/>) only while no other worker is idle and its batch has
+/// fewer requests than the clients that could still send one (the active clients minus the requests
+/// other workers hold); while it holds, other workers leave requests of its key to it. With one
+/// worker this is exactly the single-loop rule.</para>
 /// <para>Cancellation: a queued request is removed and cancelled; a request already in a running call
 /// is cancelled at once for its caller and the engine no longer writes to its output memory (the
 /// call itself finishes for the others). Disposal: queued requests fail with
@@ -297,16 +297,17 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     var now = Stopwatch.GetTimestamp();
                     key = queue[FirstAvailable()].Key;
                     items = 0;
-                    Take(batch, key, ref items);
+                    Take(batch, key, ref items, ShareOfQueued(key));
                     if (maxDelayTicks > 0)
                     {
                         items = WaitForStragglers(worker, batch, key, items, now);
                     }
 
-                    // What this batch left behind (another key, or more than fits) can go to an idle worker now.
+                    // What this batch left to the idle workers (its key beyond this worker's share, other
+                    // keys, more than fits) goes to them now.
                     if (idleWorkers > 0 && FirstAvailable() >= 0)
                     {
-                        WakeOne();
+                        WakeIdle();
                     }
 
                     var start = Stopwatch.GetTimestamp();
@@ -358,7 +359,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
                 waited = true;
                 Monitor.Wait(gate, (int)Math.Clamp(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue));
-                Take(batch, key, ref items);
+                Take(batch, key, ref items, int.MaxValue);
             }
         }
         finally
@@ -425,11 +426,47 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
     }
 
-    // Moves queued requests with this key into the batch, oldest first, while they fit. The first
-    // request of a batch is always taken, even when it alone exceeds MaxBatch (it then runs alone).
-    private void Take(List<TRequest> batch, TKey key, ref int items)
+    // Wakes the idle workers for work left in the queue; each takes its share or goes back to sleep.
+    private void WakeIdle()
     {
-        for (var i = 0; i < queue.Count && items < maxBatch;)
+        if (gatheringWorkers > 0 || idleWorkers > 1)
+        {
+            Monitor.PulseAll(gate);
+        }
+        else
+        {
+            Monitor.Pulse(gate);
+        }
+    }
+
+    // Requests of this key a free worker takes now: all of them when no other worker is idle, else
+    // an even share, so free workers run the queued requests side by side rather than one batching
+    // them while the others idle (on a CPU two calls of n items beat one call of 2n).
+    private int ShareOfQueued(TKey key)
+    {
+        if (idleWorkers == 0)
+        {
+            return int.MaxValue;
+        }
+
+        var queued = 0;
+        foreach (var request in queue)
+        {
+            if (request.Key.Equals(key))
+            {
+                queued++;
+            }
+        }
+
+        return (queued + idleWorkers) / (idleWorkers + 1);
+    }
+
+    // Moves queued requests with this key into the batch, oldest first, while they fit and the batch
+    // holds fewer than maxRequests. The first request of a batch is always taken, even when it alone
+    // exceeds MaxBatch (it then runs alone).
+    private void Take(List<TRequest> batch, TKey key, ref int items, int maxRequests)
+    {
+        for (var i = 0; i < queue.Count && items < maxBatch && batch.Count < maxRequests;)
         {
             var request = queue[i];
             if (request.Key.Equals(key) && (batch.Count == 0 || items + request.Items <= maxBatch))

@@ -30,7 +30,7 @@ public sealed class ModelRuntime : IAsyncDisposable
     /// <param name="denoiser">Inner noise predictor (the pack's UNet or a wrapper of it).</param>
     /// <param name="codec">Inner latent codec (the pack's codec or a wrapper of it).</param>
     /// <param name="textEncoder">Inner text encoder with the pack's hidden size.</param>
-    /// <param name="batching">Batching settings of all three engines; when null, <see cref="BatchingOptions.ForProvider"/> of the pack's provider (two workers on a multi-core CPU, one on CUDA and TensorRT).</param>
+    /// <param name="batching">Batching settings of all three engines; when null, <see cref="BatchingOptions.ForProvider"/> of the pack's provider (four workers on the CPU, one on CUDA and TensorRT).</param>
     /// <param name="ownsPack">Dispose the pack with the runtime.</param>
     public ModelRuntime(ModelPack pack, INoisePredictor denoiser, ILatentCodec codec, TextEncodeFunction textEncoder, BatchingOptions? batching = null, bool ownsPack = true)
     {

@@ -266,8 +266,8 @@ public sealed class PipelineBenchmark
 
     private LatentShape LatentShape => new(1, 4, Size / 8, Size / 8);
 
-    // The host's defaults for the pack's provider (BatchingOptions.ForProvider: two workers on a multi-core
-    // CPU, one on a GPU), so the shared engine is measured as the host runs it.
+    // The host's defaults for the pack's provider (BatchingOptions.ForProvider: four workers on the CPU,
+    // one on a GPU), so the shared engine is measured as the host runs it.
     private BatchingOptions Batching(int maxBatch) => BatchingOptions.ForProvider(pack!.Provider) with { MaxBatch = maxBatch };
 
     private ModelRuntime NewRuntime(BatchingOptions batching) =>

@@ -90,7 +90,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     /// <summary>
     /// Engine settings from a model's Options dictionary: <c>Workers</c> (concurrent model calls,
     /// 1..16) and <c>MaxBatch</c> (items per call), over <see cref="BatchingOptions.ForProvider"/> of the
-    /// provider the pack actually runs on (two workers on a multi-core CPU, one on CUDA and TensorRT).
+    /// provider the pack actually runs on (four workers on the CPU, one on CUDA and TensorRT).
     /// </summary>
     internal static BatchingOptions ToBatchingOptions(ModelDescriptor model, ExecutionProvider provider)
     {

@@ -76,6 +76,7 @@ public sealed class CodecEngineTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(4)]
     public async Task ConcurrentCallers_GetTheDirectResults(int workers)
     {
         var probe = new ProbeCodec();

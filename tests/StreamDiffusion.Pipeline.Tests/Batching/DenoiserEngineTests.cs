@@ -11,6 +11,7 @@ public sealed class DenoiserEngineTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(4)]
     public async Task ConcurrentStreams_GetBitwiseTheSameNoiseAsTheInnerPredictorAlone(int workers)
     {
         var probe = new ProbeNoisePredictor();
@@ -112,6 +113,7 @@ public sealed class DenoiserEngineTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(4)]
     public async Task SingleSubmitter_EveryCallIsExactlyItsRequest_AndNothingWaits(int workers)
     {
         var probe = new ProbeNoisePredictor();
@@ -466,7 +468,8 @@ public sealed class DenoiserEngineTests
     [Fact]
     public void ForProvider_GivesTheCpuSeveralWorkers_AndTheGpuProvidersOne()
     {
-        Assert.Equal(Math.Min(Environment.ProcessorCount, BatchingOptions.MaxDefaultCpuWorkers), BatchingOptions.ForProvider(ExecutionProvider.Cpu).Workers);
+        Assert.Equal(BatchingOptions.DefaultCpuWorkers, BatchingOptions.ForProvider(ExecutionProvider.Cpu).Workers);
+        Assert.InRange(BatchingOptions.DefaultCpuWorkers, 2, 16);
         Assert.Equal(1, BatchingOptions.ForProvider(ExecutionProvider.Cuda).Workers);
         Assert.Equal(1, BatchingOptions.ForProvider(ExecutionProvider.TensorRT).Workers);
         Assert.Equal(new BatchingOptions().MaxBatch, BatchingOptions.ForProvider(ExecutionProvider.Cpu).MaxBatch);

@@ -40,6 +40,7 @@ public sealed class TextEncoderEngineTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(4)]
     public async Task ConcurrentCallers_GetTheDirectEmbeddings(int workers)
     {
         var probe = new ProbeTextEncoder();

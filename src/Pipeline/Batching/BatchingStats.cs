@@ -17,8 +17,8 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// calls of oversized requests that ran alone.
 /// </param>
 /// <param name="TotalQueueWait">Sum over requests of the time from submission to the start of their call.</param>
-/// <param name="TotalStragglerWait">Time the engine held a partial batch waiting for more requests.</param>
-/// <param name="TotalRunTime">Time spent inside the model.</param>
+/// <param name="TotalStragglerWait">Time workers held a partial batch waiting for more requests, summed over workers.</param>
+/// <param name="TotalRunTime">Time spent inside the model, summed over calls (concurrent calls both count).</param>
 public sealed record BatchingStats(
     long Calls,
     long Items,
@@ -39,4 +39,13 @@ public sealed record BatchingStats(
 
     /// <summary>Mean time a request waited before its call started.</summary>
     public TimeSpan AverageQueueWait => Requests == 0 ? TimeSpan.Zero : TotalQueueWait / Requests;
+
+    /// <summary>Worker loops of the engine (<see cref="BatchingOptions.Workers"/>).</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>Most model calls seen running at the same time (at most <see cref="Workers"/>).</summary>
+    public int PeakConcurrentCalls { get; init; }
+
+    /// <summary>Model calls that started while another worker's call was running.</summary>
+    public long OverlappingCalls { get; init; }
 }

@@ -9,17 +9,14 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// </summary>
 /// <remarks>
 /// Same queueing, cancellation, failure and disposal rules as <see cref="DenoiserEngine"/>;
-/// encode and decode share one loop (one device), and a request with more items than MaxBatch
-/// runs alone. The engine does not own the codec.
+/// encode and decode share the workers (one device), and a request with more items than MaxBatch
+/// runs alone. With several workers the codec must allow concurrent calls (the ONNX codecs do).
+/// The engine does not own the codec.
 /// </remarks>
-public sealed class CodecEngine : IAsyncDisposable, IBatchExecutor<CodecBatchKey, CodecRequest>
+public sealed class CodecEngine : IAsyncDisposable
 {
     private readonly ILatentCodec inner;
     private readonly MicroBatcher<CodecBatchKey, CodecRequest> batcher;
-
-    // Staging buffers: only the loop thread touches them.
-    private float[] input = [];
-    private float[] output = [];
 
     /// <summary>Starts an engine in front of <paramref name="inner"/>.</summary>
     public CodecEngine(ILatentCodec inner, BatchingOptions? options = null)
@@ -27,7 +24,7 @@ public sealed class CodecEngine : IAsyncDisposable, IBatchExecutor<CodecBatchKey
         ArgumentNullException.ThrowIfNull(inner);
         this.inner = inner;
         Options = options ?? new BatchingOptions();
-        batcher = new MicroBatcher<CodecBatchKey, CodecRequest>(this, Options, $"codec-engine ({inner.Name})");
+        batcher = new MicroBatcher<CodecBatchKey, CodecRequest>(() => new CodecStaging(inner), Options, $"codec-engine ({inner.Name})");
         batcher.Start();
     }
 
@@ -53,37 +50,8 @@ public sealed class CodecEngine : IAsyncDisposable, IBatchExecutor<CodecBatchKey
     public ValueTask DecodeAsync(ReadOnlyMemory<float> latents, int batch, int height, int width, Memory<float> images, CancellationToken cancellationToken = default) =>
         Submit(CodecOperation.Decode, latents, batch, height, width, images, cancellationToken);
 
-    /// <summary>Fails queued requests, waits for the running call, stops the loop thread.</summary>
+    /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
     public ValueTask DisposeAsync() => batcher.DisposeAsync();
-
-    void IBatchExecutor<CodecBatchKey, CodecRequest>.Prepare(CodecBatchKey key, int items)
-    {
-        GrowBuffer.Ensure(ref input, items * key.InputLength);
-        GrowBuffer.Ensure(ref output, items * key.OutputLength);
-    }
-
-    void IBatchExecutor<CodecBatchKey, CodecRequest>.Stage(CodecRequest request, int itemOffset) =>
-        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(input.AsSpan(itemOffset * request.Key.InputLength));
-
-    void IBatchExecutor<CodecBatchKey, CodecRequest>.Run(CodecBatchKey key, int items)
-    {
-        var source = input.AsSpan(0, items * key.InputLength);
-        var destination = output.AsSpan(0, items * key.OutputLength);
-        if (key.Operation == CodecOperation.Encode)
-        {
-            inner.Encode(source, items, key.Height, key.Width, destination);
-        }
-        else
-        {
-            inner.Decode(source, items, key.Height, key.Width, destination);
-        }
-    }
-
-    void IBatchExecutor<CodecBatchKey, CodecRequest>.Unstage(CodecRequest request, int itemOffset)
-    {
-        var length = request.Key.OutputLength;
-        output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
-    }
 
     private ValueTask Submit(CodecOperation operation, ReadOnlyMemory<float> source, int batch, int height, int width, Memory<float> destination, CancellationToken cancellationToken)
     {

@@ -4,45 +4,41 @@ namespace StreamDiffusion.Pipeline.Batching;
 
 /// <summary>
 /// Fronts one loaded denoiser for many concurrent streams, in the manner of Triton's dynamic
-/// batcher: each caller awaits <see cref="PredictNoiseAsync"/> with its own items, and one loop
+/// batcher: each caller awaits <see cref="PredictNoiseAsync"/> with its own items, and a worker
 /// thread concatenates the queued requests of equal latent shape (up to
 /// <see cref="BatchingOptions.MaxBatch"/> items) into a single call of the inner predictor, then
-/// copies each caller's slice of ε back.
+/// copies each caller's slice of ε back. With <see cref="BatchingOptions.Workers"/> above one,
+/// that many calls may run on the inner predictor at once (it must allow concurrent calls, as the
+/// ONNX <see cref="UnetModel"/> does).
 /// </summary>
 /// <remarks>
 /// <para>Requests of different latent shapes never share a call. A request larger than MaxBatch
 /// runs alone, unsplit. While only one client is active nothing waits; with several, a partial
-/// batch is held at most <see cref="BatchingOptions.MaxDelay"/>.</para>
+/// batch is held at most <see cref="BatchingOptions.MaxDelay"/> (the multi-worker rule is on
+/// <see cref="BatchingOptions"/>). Whichever worker runs it, a request's items stay in one call.</para>
 /// <para>Cancelling a caller's token cancels its wait: a queued request is dropped, a running one
 /// completes as cancelled at once and its output memory is not written afterwards. An exception
 /// from the inner predictor fails exactly the requests of that call; the engine keeps serving.</para>
 /// <para>Disposal fails the requests still queued with <see cref="ObjectDisposedException"/>, lets
-/// the running call complete normally, and stops the loop; later calls fail with
+/// the running calls complete normally, and stops the workers; later calls fail with
 /// <see cref="ObjectDisposedException"/>. The engine does not own (or dispose) the inner predictor.</para>
-/// <para>Inputs are copied into grow-only staging buffers owned by the loop, so steady-state calls
+/// <para>Inputs are copied into grow-only staging buffers owned by each worker, so steady-state calls
 /// allocate nothing of tensor size, and callers may reuse their buffers as soon as their task completes.</para>
 /// </remarks>
-public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable, IBatchExecutor<LatentShape, DenoiseRequest>
+public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
 {
-    private readonly INoisePredictor inner;
     private readonly MicroBatcher<LatentShape, DenoiseRequest> batcher;
     private readonly int embeddingLength;
-
-    // Staging buffers: only the loop thread touches them.
-    private float[] latents = [];
-    private float[] timesteps = [];
-    private float[] embeddings = [];
-    private float[] noise = [];
 
     /// <summary>Starts an engine in front of <paramref name="inner"/> (typically the ONNX <see cref="UnetModel"/>).</summary>
     public DenoiserEngine(INoisePredictor inner, BatchingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        this.inner = inner;
         Options = options ?? new BatchingOptions();
         HiddenSize = inner.HiddenSize;
         embeddingLength = TextEncoderModel.SequenceLength * HiddenSize;
-        batcher = new MicroBatcher<LatentShape, DenoiseRequest>(this, Options, "denoiser-engine");
+        var itemLength = embeddingLength;
+        batcher = new MicroBatcher<LatentShape, DenoiseRequest>(() => new DenoiserStaging(inner, itemLength), Options, "denoiser-engine");
         batcher.Start();
     }
 
@@ -96,50 +92,6 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable, IBatchEx
         return batcher.SubmitAsync(new DenoiseRequest(shape, latents, timesteps, textEmbeddings, noise), cancellationToken);
     }
 
-    /// <summary>Fails queued requests, waits for the running call, stops the loop thread.</summary>
+    /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
     public ValueTask DisposeAsync() => batcher.DisposeAsync();
-
-    void IBatchExecutor<LatentShape, DenoiseRequest>.Prepare(LatentShape key, int items)
-    {
-        GrowBuffer.Ensure(ref latents, items * key.ItemLength);
-        GrowBuffer.Ensure(ref noise, items * key.ItemLength);
-        GrowBuffer.Ensure(ref timesteps, items);
-        GrowBuffer.Ensure(ref embeddings, items * embeddingLength);
-    }
-
-    void IBatchExecutor<LatentShape, DenoiseRequest>.Stage(DenoiseRequest request, int itemOffset)
-    {
-        var item = request.Key.ItemLength;
-        request.Latents.Span.CopyTo(latents.AsSpan(itemOffset * item));
-        request.Timesteps.Span.CopyTo(timesteps.AsSpan(itemOffset));
-        request.TextEmbeddings.Span.CopyTo(embeddings.AsSpan(itemOffset * embeddingLength));
-    }
-
-    void IBatchExecutor<LatentShape, DenoiseRequest>.Run(LatentShape key, int items)
-    {
-        var length = items * key.ItemLength;
-        var pending = inner.PredictNoiseAsync(
-            latents.AsMemory(0, length),
-            timesteps.AsMemory(0, items),
-            embeddings.AsMemory(0, items * embeddingLength),
-            noise.AsMemory(0, length),
-            key.WithBatch(items));
-
-        // The ONNX predictor completes synchronously; an asynchronous inner one is waited for on
-        // this dedicated thread, which keeps one call on the device at a time.
-        if (pending.IsCompletedSuccessfully)
-        {
-            pending.GetAwaiter().GetResult();
-        }
-        else
-        {
-            pending.AsTask().GetAwaiter().GetResult();
-        }
-    }
-
-    void IBatchExecutor<LatentShape, DenoiseRequest>.Unstage(DenoiseRequest request, int itemOffset)
-    {
-        var item = request.Key.ItemLength;
-        noise.AsSpan(itemOffset * item, request.Items * item).CopyTo(request.Noise.Span);
-    }
 }

@@ -1,8 +1,10 @@
 namespace StreamDiffusion.Pipeline.Batching;
 
 /// <summary>
-/// The model-specific half of an engine: owns the staging buffers and the inner model. Called only
-/// from the engine's loop thread, one call at a time, so it needs no locking.
+/// The model-specific half of an engine worker: owns one worker's staging buffers and calls the
+/// inner model. Each worker has its own executor and calls it only from its own thread, one call
+/// at a time, so an executor needs no locking; the inner model it shares with the other workers'
+/// executors must allow concurrent calls when the engine has more than one worker.
 /// </summary>
 internal interface IBatchExecutor<in TKey, in TRequest>
 {

@@ -4,40 +4,59 @@ using System.Diagnostics;
 namespace StreamDiffusion.Pipeline.Batching;
 
 /// <summary>
-/// The shared core of the engines: a queue of requests from many callers and one dedicated thread
-/// that gathers requests with equal keys into batches of at most <see cref="BatchingOptions.MaxBatch"/>
-/// items, hands each batch to an <see cref="IBatchExecutor{TKey, TRequest}"/> and completes the
-/// callers. One model call at a time is deliberate: a GPU runs one session call best, and on CPU
-/// it lets ONNX Runtime spread a single call over all cores.
+/// The shared core of the engines: a queue of requests from many callers and
+/// <see cref="BatchingOptions.Workers"/> dedicated worker threads, each of which gathers queued
+/// requests with equal keys into a batch of at most <see cref="BatchingOptions.MaxBatch"/> items,
+/// hands it to its own <see cref="IBatchExecutor{TKey, TRequest}"/> (its own staging buffers) and
+/// completes the callers. With one worker there is one model call at a time, which is what a GPU
+/// wants; on a CPU several workers overlap calls, and one stream's call with another's CPU work.
 /// </summary>
 /// <remarks>
-/// Cancellation: a queued request is removed and cancelled; a request already in a running call
+/// <para>Grouping: a free worker takes the oldest queued request whose key no other worker is
+/// gathering, then later queued requests of that key that fit, up to an even share when other
+/// workers are idle (those are woken for the rest). It holds the partial batch for stragglers (at
+/// most <see cref="BatchingOptions.MaxDelay"/>) only while no other worker is idle and its batch has
+/// fewer requests than the clients that could still send one (the active clients minus the requests
+/// other workers hold); while it holds, other workers leave requests of its key to it. With one
+/// worker this is exactly the single-loop rule.</para>
+/// <para>Cancellation: a queued request is removed and cancelled; a request already in a running call
 /// is cancelled at once for its caller and the engine no longer writes to its output memory (the
 /// call itself finishes for the others). Disposal: queued requests fail with
-/// <see cref="ObjectDisposedException"/>; the call already running completes normally.
+/// <see cref="ObjectDisposedException"/>; the calls already running complete normally.</para>
 /// </remarks>
 internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     where TKey : IEquatable<TKey>
     where TRequest : BatchRequest<TKey>
 {
-    private readonly IBatchExecutor<TKey, TRequest> executor;
     private readonly string name;
     private readonly int maxBatch;
     private readonly int queueCapacity;
     private readonly long maxDelayTicks;
     private readonly long clientWindowTicks;
 
-    // Guards the queue, the client estimate and the call statistics; the loop waits on it.
+    // Guards the queue, the worker states, the client estimate and the call statistics; idle and
+    // gathering workers wait on it.
     private readonly object gate = new();
     private readonly List<TRequest> queue = [];
-    private readonly List<TRequest> batch = [];
-    private readonly Thread thread;
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<object?> cancelCallback;
     private readonly long[] callsByBatchSize;
 
+    // Per worker: its executor (staging buffers), the batch it is building or running, its thread,
+    // and the key it is holding a partial batch for (other workers leave that key's requests to it).
+    private readonly IBatchExecutor<TKey, TRequest>[] executors;
+    private readonly List<TRequest>[] batches;
+    private readonly Thread[] threads;
+    private readonly bool[] gathering;
+    private readonly TKey[] gatheringKeys;
+
     private bool disposed;
     private bool started;
+    private int liveWorkers;
+    private int idleWorkers;
+    private int gatheringWorkers;
+    private int takenRequests;
+    private int runningCalls;
     private int registeredClients;
     private int outstanding;
     private int queuedItems;
@@ -54,13 +73,17 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private long queueWaitTicks;
     private long stragglerWaitTicks;
     private long runTicks;
+    private int peakConcurrentCalls;
+    private long overlappingCalls;
 
-    public MicroBatcher(IBatchExecutor<TKey, TRequest> executor, BatchingOptions options, string name)
+    /// <param name="createExecutor">Called once per worker; each executor is used by its worker's thread only.</param>
+    /// <param name="options">Batching settings.</param>
+    /// <param name="name">Thread and error-message name.</param>
+    public MicroBatcher(Func<IBatchExecutor<TKey, TRequest>> createExecutor, BatchingOptions options, string name)
     {
-        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(createExecutor);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.executor = executor;
         this.name = name;
         maxBatch = options.MaxBatch;
         queueCapacity = options.QueueCapacity;
@@ -69,10 +92,23 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         callsByBatchSize = new long[maxBatch];
         cancelCallback = state => Cancel((TRequest)state!);
         windowStart = Stopwatch.GetTimestamp();
-        thread = new Thread(Loop) { IsBackground = true, Name = name };
+
+        var workers = options.Workers;
+        executors = new IBatchExecutor<TKey, TRequest>[workers];
+        batches = new List<TRequest>[workers];
+        threads = new Thread[workers];
+        gathering = new bool[workers];
+        gatheringKeys = new TKey[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            var worker = w;
+            executors[w] = createExecutor();
+            batches[w] = [];
+            threads[w] = new Thread(() => Loop(worker)) { IsBackground = true, Name = workers == 1 ? name : $"{name} #{w + 1}" };
+        }
     }
 
-    /// <summary>Starts the loop thread; called once the owning engine is fully constructed.</summary>
+    /// <summary>Starts the worker threads; called once the owning engine is fully constructed.</summary>
     public void Start()
     {
         lock (gate)
@@ -80,7 +116,11 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             if (!started)
             {
                 started = true;
-                thread.Start();
+                liveWorkers = threads.Length;
+                foreach (var thread in threads)
+                {
+                    thread.Start();
+                }
             }
         }
     }
@@ -93,7 +133,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        // Register before the request becomes visible to the loop, so the loop never races the
+        // Register before the request becomes visible to the workers, so no worker races the
         // assignment of the registration; a cancellation that fires before enqueueing is handled
         // by the state check below.
         request.CancellationToken = cancellationToken;
@@ -127,7 +167,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             queue.Add(request);
             queuedItems += request.Items;
             ObserveConcurrency(now, Interlocked.Increment(ref outstanding));
-            Monitor.Pulse(gate);
+            WakeOne();
         }
 
         return new ValueTask(request.Completion.Task);
@@ -147,8 +187,8 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             {
                 registeredClients--;
 
-                // The loop may be holding a batch for this client; let it re-evaluate.
-                Monitor.Pulse(gate);
+                // A worker may be holding a batch for this client; let it re-evaluate.
+                Monitor.PulseAll(gate);
             }
         });
     }
@@ -171,11 +211,16 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 ImmutableArray.Create(callsByBatchSize),
                 Stopwatch.GetElapsedTime(0, queueWaitTicks),
                 Stopwatch.GetElapsedTime(0, stragglerWaitTicks),
-                Stopwatch.GetElapsedTime(0, runTicks));
+                Stopwatch.GetElapsedTime(0, runTicks))
+            {
+                Workers = threads.Length,
+                PeakConcurrentCalls = peakConcurrentCalls,
+                OverlappingCalls = overlappingCalls,
+            };
         }
     }
 
-    /// <summary>Fails queued requests with <see cref="ObjectDisposedException"/>, lets the running call finish, stops the loop.</summary>
+    /// <summary>Fails queued requests with <see cref="ObjectDisposedException"/>, lets the running calls finish, stops the workers.</summary>
     public async ValueTask DisposeAsync()
     {
         TRequest[] pending;
@@ -214,8 +259,10 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
     }
 
-    private void Loop()
+    private void Loop(int worker)
     {
+        var executor = executors[worker];
+        var batch = batches[worker];
         try
         {
             while (true)
@@ -224,9 +271,22 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 int items;
                 lock (gate)
                 {
-                    while (queue.Count == 0 && !disposed)
+                    if (!disposed && FirstAvailable() < 0)
                     {
-                        Monitor.Wait(gate);
+                        idleWorkers++;
+
+                        // A worker holding a partial batch stops holding it once another is idle.
+                        if (gatheringWorkers > 0)
+                        {
+                            Monitor.PulseAll(gate);
+                        }
+
+                        do
+                        {
+                            Monitor.Wait(gate);
+                        }
+                        while (!disposed && FirstAvailable() < 0);
+                        idleWorkers--;
                     }
 
                     if (disposed)
@@ -235,12 +295,19 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     }
 
                     var now = Stopwatch.GetTimestamp();
-                    key = queue[0].Key;
+                    key = queue[FirstAvailable()].Key;
                     items = 0;
-                    Take(key, ref items);
+                    Take(batch, key, ref items, ShareOfQueued(key));
                     if (maxDelayTicks > 0)
                     {
-                        items = WaitForStragglers(key, items, now);
+                        items = WaitForStragglers(worker, batch, key, items, now);
+                    }
+
+                    // What this batch left to the idle workers (its key beyond this worker's share, other
+                    // keys, more than fits) goes to them now.
+                    if (idleWorkers > 0 && FirstAvailable() >= 0)
+                    {
+                        WakeIdle();
                     }
 
                     var start = Stopwatch.GetTimestamp();
@@ -250,33 +317,56 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     }
                 }
 
-                Execute(key, items);
+                if (!Execute(executor, batch, key, items))
+                {
+                    lock (gate)
+                    {
+                        takenRequests -= batch.Count;
+                    }
+                }
+
                 batch.Clear();
             }
         }
         finally
         {
-            stopped.TrySetResult();
+            if (Interlocked.Decrement(ref liveWorkers) == 0)
+            {
+                stopped.TrySetResult();
+            }
         }
     }
 
-    // Holds a partial batch while other clients are active, until it is full, holds one request
-    // per active client, or MaxDelay has passed. Alone, a client's request goes straight through.
-    private int WaitForStragglers(TKey key, int items, long now)
+    // Holds a partial batch while other clients could still send a request of its key and no other
+    // worker is idle, until it is full, holds a request from each of those clients, or MaxDelay has
+    // passed. Alone, a client's request goes straight through.
+    private int WaitForStragglers(int worker, List<TRequest> batch, TKey key, int items, long now)
     {
         var deadline = now + maxDelayTicks;
         var waited = false;
-        while (items < maxBatch && !disposed && batch.Count < ExpectedClients(Stopwatch.GetTimestamp()))
+        gathering[worker] = true;
+        gatheringKeys[worker] = key;
+        gatheringWorkers++;
+        try
         {
-            var remaining = deadline - Stopwatch.GetTimestamp();
-            if (remaining <= 0)
+            while (items < maxBatch && !disposed && idleWorkers == 0 && batch.Count < ClientsThatCouldJoin(batch.Count))
             {
-                break;
-            }
+                var remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    break;
+                }
 
-            waited = true;
-            Monitor.Wait(gate, (int)Math.Clamp(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue));
-            Take(key, ref items);
+                waited = true;
+                Monitor.Wait(gate, (int)Math.Clamp(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue));
+                Take(batch, key, ref items, int.MaxValue);
+            }
+        }
+        finally
+        {
+            gathering[worker] = false;
+            gatheringKeys[worker] = default!;
+            gatheringWorkers--;
         }
 
         if (waited)
@@ -287,17 +377,103 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         return items;
     }
 
-    // Moves queued requests with this key into the batch, oldest first, while they fit. The first
-    // request of a batch is always taken, even when it alone exceeds MaxBatch (it then runs alone).
-    private void Take(TKey key, ref int items)
+    // Clients whose request is already held by another worker cannot send one for this batch.
+    private int ClientsThatCouldJoin(int own) => ExpectedClients(Stopwatch.GetTimestamp()) - (takenRequests - own);
+
+    // Index of the oldest queued request whose key no worker is gathering, or -1.
+    private int FirstAvailable()
     {
-        for (var i = 0; i < queue.Count && items < maxBatch;)
+        if (gatheringWorkers == 0)
+        {
+            return queue.Count > 0 ? 0 : -1;
+        }
+
+        for (var i = 0; i < queue.Count; i++)
+        {
+            if (!IsGathered(queue[i].Key))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool IsGathered(TKey key)
+    {
+        for (var w = 0; w < gathering.Length; w++)
+        {
+            if (gathering[w] && gatheringKeys[w].Equals(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Wakes a worker for new work. While a worker is gathering, every waiter wakes: a single pulse
+    // could reach an idle worker that must leave the request to the gatherer.
+    private void WakeOne()
+    {
+        if (gatheringWorkers > 0)
+        {
+            Monitor.PulseAll(gate);
+        }
+        else
+        {
+            Monitor.Pulse(gate);
+        }
+    }
+
+    // Wakes the idle workers for work left in the queue; each takes its share or goes back to sleep.
+    private void WakeIdle()
+    {
+        if (gatheringWorkers > 0 || idleWorkers > 1)
+        {
+            Monitor.PulseAll(gate);
+        }
+        else
+        {
+            Monitor.Pulse(gate);
+        }
+    }
+
+    // Requests of this key a free worker takes now: all of them when no other worker is idle, else
+    // an even share, so free workers run the queued requests side by side rather than one batching
+    // them while the others idle (on a CPU two calls of n items beat one call of 2n).
+    private int ShareOfQueued(TKey key)
+    {
+        if (idleWorkers == 0)
+        {
+            return int.MaxValue;
+        }
+
+        var queued = 0;
+        foreach (var request in queue)
+        {
+            if (request.Key.Equals(key))
+            {
+                queued++;
+            }
+        }
+
+        return (queued + idleWorkers) / (idleWorkers + 1);
+    }
+
+    // Moves queued requests with this key into the batch, oldest first, while they fit and the batch
+    // holds fewer than maxRequests. The first request of a batch is always taken, even when it alone
+    // exceeds MaxBatch (it then runs alone).
+    private void Take(List<TRequest> batch, TKey key, ref int items, int maxRequests)
+    {
+        for (var i = 0; i < queue.Count && items < maxBatch && batch.Count < maxRequests;)
         {
             var request = queue[i];
             if (request.Key.Equals(key) && (batch.Count == 0 || items + request.Items <= maxBatch))
             {
                 queue.RemoveAt(i);
                 queuedItems -= request.Items;
+                takenRequests++;
                 Volatile.Write(ref request.State, BatchRequest<TKey>.Staging);
                 batch.Add(request);
                 items += request.Items;
@@ -309,8 +485,11 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
     }
 
-    private void Execute(TKey key, int items)
+    // Returns whether the batch's requests were already removed from takenRequests (under the
+    // statistics lock after the model call); otherwise the caller removes them.
+    private bool Execute(IBatchExecutor<TKey, TRequest> executor, List<TRequest> batch, TKey key, int items)
     {
+        var released = false;
         try
         {
             executor.Prepare(key, items);
@@ -335,10 +514,11 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
             if (running == 0)
             {
-                return;
+                return false;
             }
 
             Exception? failure = null;
+            var concurrent = Interlocked.Increment(ref runningCalls);
             var start = Stopwatch.GetTimestamp();
             try
             {
@@ -350,6 +530,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             }
 
             var elapsed = Stopwatch.GetTimestamp() - start;
+            Interlocked.Decrement(ref runningCalls);
             lock (gate)
             {
                 calls++;
@@ -357,10 +538,20 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 totalRequests += batch.Count;
                 callsByBatchSize[Math.Min(items, maxBatch) - 1]++;
                 runTicks += elapsed;
+                peakConcurrentCalls = Math.Max(peakConcurrentCalls, concurrent);
+                if (concurrent > 1)
+                {
+                    overlappingCalls++;
+                }
+
                 if (failure is not null)
                 {
                     failedCalls++;
                 }
+
+                // These clients are about to be released: a gathering worker may count them again.
+                takenRequests -= batch.Count;
+                released = true;
             }
 
             offset = 0;
@@ -397,6 +588,8 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 FailUnfinished(request, ex);
             }
         }
+
+        return released;
     }
 
     private void FailUnfinished(TRequest request, Exception error)

@@ -15,7 +15,7 @@ public sealed class ModelRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, float[]> promptCache = new(StringComparer.Ordinal);
     private readonly bool ownsPack;
 
-    /// <summary>Starts engines in front of the pack's own UNet, text encoder and codec.</summary>
+    /// <summary>Starts engines in front of the pack's own UNet, text encoder and codec; <paramref name="batching"/> defaults to <see cref="BatchingOptions.ForProvider"/> of the pack's provider.</summary>
     public ModelRuntime(ModelPack pack, BatchingOptions? batching = null, bool ownsPack = true)
         : this(pack, NotNull(pack).Unet, pack.Codec, pack.TextEncoder.Encode, batching, ownsPack)
     {
@@ -30,7 +30,7 @@ public sealed class ModelRuntime : IAsyncDisposable
     /// <param name="denoiser">Inner noise predictor (the pack's UNet or a wrapper of it).</param>
     /// <param name="codec">Inner latent codec (the pack's codec or a wrapper of it).</param>
     /// <param name="textEncoder">Inner text encoder with the pack's hidden size.</param>
-    /// <param name="batching">Batching settings of all three engines; defaults when null.</param>
+    /// <param name="batching">Batching settings of all three engines; when null, <see cref="BatchingOptions.ForProvider"/> of the pack's provider (four workers on the CPU, one on CUDA and TensorRT).</param>
     /// <param name="ownsPack">Dispose the pack with the runtime.</param>
     public ModelRuntime(ModelPack pack, INoisePredictor denoiser, ILatentCodec codec, TextEncodeFunction textEncoder, BatchingOptions? batching = null, bool ownsPack = true)
     {
@@ -45,7 +45,7 @@ public sealed class ModelRuntime : IAsyncDisposable
 
         Pack = pack;
         this.ownsPack = ownsPack;
-        batching ??= new BatchingOptions();
+        batching ??= BatchingOptions.ForProvider(pack.Provider);
         Denoiser = new DenoiserEngine(denoiser, batching);
         TextEncoder = new TextEncoderEngine(pack.HiddenSize, textEncoder, batching);
         Codec = new CodecEngine(codec, batching);

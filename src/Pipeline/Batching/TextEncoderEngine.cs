@@ -11,15 +11,10 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// Same queueing, cancellation, failure and disposal rules as <see cref="DenoiserEngine"/>;
 /// a request with more rows than MaxBatch runs alone. The engine does not own the encoder.
 /// </remarks>
-public sealed class TextEncoderEngine : IAsyncDisposable, IBatchExecutor<int, TextEncodeRequest>
+public sealed class TextEncoderEngine : IAsyncDisposable
 {
-    private readonly TextEncodeFunction encode;
     private readonly MicroBatcher<int, TextEncodeRequest> batcher;
     private readonly int embeddingLength;
-
-    // Staging buffers: only the loop thread touches them.
-    private long[] ids = [];
-    private float[] embeddings = [];
 
     /// <summary>Starts an engine in front of an ONNX text encoder.</summary>
     public TextEncoderEngine(TextEncoderModel model, BatchingOptions? options = null)
@@ -29,17 +24,17 @@ public sealed class TextEncoderEngine : IAsyncDisposable, IBatchExecutor<int, Te
 
     /// <summary>Starts an engine in front of any encoder with the text encoder's shapes.</summary>
     /// <param name="hiddenSize">Embedding width D.</param>
-    /// <param name="encode">The encoder; called from the engine thread only, one call at a time.</param>
+    /// <param name="encode">The encoder; called from the engine's worker threads only, one call per worker at a time (so concurrently when <see cref="BatchingOptions.Workers"/> is above one).</param>
     /// <param name="options">Batching settings; defaults when null.</param>
     public TextEncoderEngine(int hiddenSize, TextEncodeFunction encode, BatchingOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
         ArgumentNullException.ThrowIfNull(encode);
         HiddenSize = hiddenSize;
-        this.encode = encode;
         embeddingLength = TextEncoderModel.SequenceLength * hiddenSize;
+        var rowLength = embeddingLength;
         Options = options ?? new BatchingOptions();
-        batcher = new MicroBatcher<int, TextEncodeRequest>(this, Options, "text-encoder-engine");
+        batcher = new MicroBatcher<int, TextEncodeRequest>(() => new TextEncoderStaging(encode, rowLength), Options, "text-encoder-engine");
         batcher.Start();
     }
 
@@ -81,23 +76,8 @@ public sealed class TextEncoderEngine : IAsyncDisposable, IBatchExecutor<int, Te
         return result;
     }
 
-    /// <summary>Fails queued requests, waits for the running call, stops the loop thread.</summary>
+    /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
     public ValueTask DisposeAsync() => batcher.DisposeAsync();
-
-    void IBatchExecutor<int, TextEncodeRequest>.Prepare(int key, int items)
-    {
-        GrowBuffer.Ensure(ref ids, items * TextEncoderModel.SequenceLength);
-        GrowBuffer.Ensure(ref embeddings, items * embeddingLength);
-    }
-
-    void IBatchExecutor<int, TextEncodeRequest>.Stage(TextEncodeRequest request, int itemOffset) =>
-        request.Ids.Span.CopyTo(ids.AsSpan(itemOffset * TextEncoderModel.SequenceLength));
-
-    void IBatchExecutor<int, TextEncodeRequest>.Run(int key, int items) =>
-        encode(ids.AsSpan(0, items * TextEncoderModel.SequenceLength), items, embeddings.AsSpan(0, items * embeddingLength));
-
-    void IBatchExecutor<int, TextEncodeRequest>.Unstage(TextEncodeRequest request, int itemOffset) =>
-        embeddings.AsSpan(itemOffset * embeddingLength, request.Items * embeddingLength).CopyTo(request.Embeddings.Span);
 
     private static TextEncoderModel NotNull(TextEncoderModel model)
     {

@@ -54,6 +54,12 @@ public sealed record BenchmarkSettings
     /// <summary>Engine MaxBatch of each separate stream's own engine.</summary>
     public required int SeparateMaxBatch { get; init; }
 
+    /// <summary>Engine workers (concurrent model calls) when the streams share one engine: the provider's default.</summary>
+    public int SharedWorkers { get; init; } = 1;
+
+    /// <summary>Engine workers of each separate stream's own engine (the same default; one stream never uses a second).</summary>
+    public int SeparateWorkers { get; init; } = 1;
+
     /// <summary>The photo the moving input pans over ("test card" when generated).</summary>
     public required string Photo { get; init; }
 

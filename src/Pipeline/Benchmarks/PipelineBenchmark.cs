@@ -203,6 +203,8 @@ public sealed class PipelineBenchmark
                 Streams = Streams,
                 SharedMaxBatch = Runtime.Denoiser.Options.MaxBatch,
                 SeparateMaxBatch = 1,
+                SharedWorkers = Runtime.Denoiser.Options.Workers,
+                SeparateWorkers = Batching(1).Workers,
                 Photo = options.PhotoPath is null ? "test card" : Path.GetFileName(options.PhotoPath),
                 PanFrames = BenchmarkFrames.PanFrames,
                 AllocationCounter = AllocationCounter,
@@ -246,7 +248,7 @@ public sealed class PipelineBenchmark
                 timer.Stop(start);
             }
         };
-        runtime = NewRuntime(maxBatch: Streams * TwoSteps.Length);
+        runtime = NewRuntime(Batching(Streams * TwoSteps.Length));
 
         var count = options.Warmup + Math.Max(options.Frames, options.FilterFrames);
         frames = BenchmarkFrames.Create(options.PhotoPath, Size, count);
@@ -264,8 +266,12 @@ public sealed class PipelineBenchmark
 
     private LatentShape LatentShape => new(1, 4, Size / 8, Size / 8);
 
-    private ModelRuntime NewRuntime(int maxBatch) =>
-        new(pack!, timedUnet!, timedCodec!, timedTextEncoder!, new BatchingOptions { MaxBatch = maxBatch }, ownsPack: false);
+    // The host's defaults for the pack's provider (BatchingOptions.ForProvider: four workers on the CPU,
+    // one on a GPU), so the shared engine is measured as the host runs it.
+    private BatchingOptions Batching(int maxBatch) => BatchingOptions.ForProvider(pack!.Provider) with { MaxBatch = maxBatch };
+
+    private ModelRuntime NewRuntime(BatchingOptions batching) =>
+        new(pack!, timedUnet!, timedCodec!, timedTextEncoder!, batching, ownsPack: false);
 
     private StreamSettings Settings(int[] tIndex, CfgMode mode) => new()
     {
@@ -494,34 +500,63 @@ public sealed class PipelineBenchmark
         return Seconds(ticks) * 1000 / options.Frames;
     }
 
-    /// <summary>Four free-running streams on one shared engine vs four streams with an engine each (MaxBatch 1).</summary>
+    /// <summary>
+    /// Four free-running streams on one shared engine vs four streams with an engine each (MaxBatch 1),
+    /// both with the provider's default workers; a third contender, the shared engine with one worker
+    /// (the GPU setting), is timed in the same rounds for reference.
+    /// </summary>
+    /// <remarks>
+    /// A separate engine serves one stream, which never has two requests on it at once, so its extra
+    /// worker (if any) idles: the separate contender gets the same defaults without gaining from them.
+    /// </remarks>
     private async Task<double> EngineBatchingAsync()
     {
         var streamOptions = StreamOptions(filter: false, FrameEncoding.DefaultJpeg);
         var shared = new ImageStream[Streams];
         var separateRuntimes = new ModelRuntime[Streams];
         var separate = new ImageStream[Streams];
+        var oneWorker = new ImageStream[Streams];
+        var oneWorkerRuntime = Runtime.Denoiser.Options.Workers == 1 ? null : NewRuntime(Runtime.Denoiser.Options with { Workers = 1 });
         var statsBefore = Runtime.Denoiser.GetStats();
         try
         {
             for (var s = 0; s < Streams; s++)
             {
                 shared[s] = await ImageStream.CreateAsync(Runtime, streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
-                separateRuntimes[s] = NewRuntime(maxBatch: 1);
+                separateRuntimes[s] = NewRuntime(Batching(1));
                 separate[s] = await ImageStream.CreateAsync(separateRuntimes[s], streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
+                if (oneWorkerRuntime is not null)
+                {
+                    oneWorker[s] = await ImageStream.CreateAsync(oneWorkerRuntime, streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            var timing = await MeasureAsync([(start, count) => RunStreamsAsync(shared, start, count), (start, count) => RunStreamsAsync(separate, start, count)], 0, 1).ConfigureAwait(false);
+            List<Func<int, int, Task>> contenders = [(start, count) => RunStreamsAsync(shared, start, count), (start, count) => RunStreamsAsync(separate, start, count)];
+            if (oneWorkerRuntime is not null)
+            {
+                contenders.Add((start, count) => RunStreamsAsync(oneWorker, start, count));
+            }
+
+            var timing = await MeasureAsync(contenders, 0, 1).ConfigureAwait(false);
             var stats = Runtime.Denoiser.GetStats();
             var calls = stats.Calls - statsBefore.Calls;
-            details.Add(new BenchmarkDetail("4 streams, one shared engine (micro-batched)", Streams * timing.FramesPerSecond(0), "frames/s"));
+            var workers = Runtime.Denoiser.Options.Workers;
+            details.Add(new BenchmarkDetail($"4 streams, one shared engine (micro-batched, {workers} worker{(workers == 1 ? string.Empty : "s")})", Streams * timing.FramesPerSecond(0), "frames/s"));
             details.Add(new BenchmarkDetail("4 streams, shared engine: mean UNet batch", calls == 0 ? 0 : (double)(stats.Items - statsBefore.Items) / calls, "items"));
+            details.Add(new BenchmarkDetail("4 streams, shared engine: UNet calls overlapping another", calls == 0 ? 0 : 100.0 * (stats.OverlappingCalls - statsBefore.OverlappingCalls) / calls, "%"));
             details.Add(new BenchmarkDetail("4 streams, an engine each (MaxBatch 1)", Streams * timing.FramesPerSecond(1), "frames/s"));
+            if (oneWorkerRuntime is not null)
+            {
+                var single = oneWorkerRuntime.Denoiser.GetStats();
+                details.Add(new BenchmarkDetail("4 streams, one shared engine with 1 worker", Streams * timing.FramesPerSecond(2), "frames/s"));
+                details.Add(new BenchmarkDetail("4 streams, shared engine with 1 worker: mean UNet batch", single.AverageBatchSize, "items"));
+            }
+
             return timing.Ratio(0, 1);
         }
         finally
         {
-            foreach (var stream in shared.Concat(separate))
+            foreach (var stream in shared.Concat(separate).Concat(oneWorker))
             {
                 if (stream is not null)
                 {
@@ -529,7 +564,7 @@ public sealed class PipelineBenchmark
                 }
             }
 
-            foreach (var separateRuntime in separateRuntimes)
+            foreach (var separateRuntime in separateRuntimes.Append(oneWorkerRuntime))
             {
                 if (separateRuntime is not null)
                 {

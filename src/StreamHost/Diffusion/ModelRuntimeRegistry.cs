@@ -74,14 +74,48 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
                 "TENSORRTFP16" => Set(options, trt = trt with { Fp16 = ParseBool(model, key, value) }),
                 "TENSORRTCACHEPATH" => Set(options, trt = trt with { CachePath = value }),
                 "TENSORRTMAXBATCH" => Set(options, trt = trt with { MaxBatch = ParseInt(model, key, value) }),
+
+                // Engine settings, read by ToBatchingOptions.
+                "WORKERS" or "MAXBATCH" => options,
                 _ => throw new ModelPackException(
-                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, PreferTinyAutoencoder, TimestepCondGuidance, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch)"),
+                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, PreferTinyAutoencoder, TimestepCondGuidance, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch)"),
             };
         }
 
         return options with { TensorRT = trt };
 
         static ModelPackOptions Set(ModelPackOptions o, TensorRTOptions t) => o with { TensorRT = t };
+    }
+
+    /// <summary>
+    /// Engine settings from a model's Options dictionary: <c>Workers</c> (concurrent model calls,
+    /// 1..16) and <c>MaxBatch</c> (items per call), over <see cref="BatchingOptions.ForProvider"/> of the
+    /// provider the pack actually runs on (four workers on the CPU, one on CUDA and TensorRT).
+    /// </summary>
+    internal static BatchingOptions ToBatchingOptions(ModelDescriptor model, ExecutionProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var options = BatchingOptions.ForProvider(provider);
+        foreach (var (key, value) in model.Options)
+        {
+            options = key.ToUpperInvariant() switch
+            {
+                "WORKERS" => options with { Workers = ParseInt(model, key, value) },
+                "MAXBATCH" => options with { MaxBatch = ParseInt(model, key, value) },
+                _ => options,
+            };
+        }
+
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{ex.ParamName} is out of range (Workers 1..16, MaxBatch at least 1): {ex.ActualValue}", ex);
+        }
+
+        return options;
     }
 
     private static bool ParseBool(ModelDescriptor model, string key, string value) =>
@@ -94,7 +128,25 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     {
         var directory = string.IsNullOrWhiteSpace(model.Path) ? DefaultModelPack.EnsureCreated(logger: logger) : model.Path;
         var pack = ModelPack.Load(directory, ToPackOptions(model), logger);
-        logger.LogInformation("Model {Name} runs on {Provider} ({Family}, {Codec})", model.Name, pack.Provider, pack.Family, pack.Codec.Name);
-        return new ModelRuntime(pack);
+        BatchingOptions batching;
+        try
+        {
+            batching = ToBatchingOptions(model, pack.Provider);
+        }
+        catch
+        {
+            pack.Dispose();
+            throw;
+        }
+
+        logger.LogInformation(
+            "Model {Name} runs on {Provider} ({Family}, {Codec}); engines: {Workers} worker(s), max batch {MaxBatch}",
+            model.Name,
+            pack.Provider,
+            pack.Family,
+            pack.Codec.Name,
+            batching.Workers,
+            batching.MaxBatch);
+        return new ModelRuntime(pack, batching);
     }
 }

@@ -73,6 +73,49 @@ public sealed class CodecEngineTests
         Assert.Equal(4, engine.GetStats().Calls);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task ConcurrentCallers_GetTheDirectResults(int workers)
+    {
+        var probe = new ProbeCodec();
+        await using var engine = new CodecEngine(probe, new BatchingOptions { MaxBatch = 4, Workers = workers });
+        var direct = new ProbeCodec();
+
+        // Three callers, each alternating encodes and decodes of one or two 16x16 items.
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(caller => Task.Run(async () =>
+        {
+            var random = new Random(50 + caller);
+            for (var i = 0; i < 20; i++)
+            {
+                var batch = 1 + (i % 2);
+                var encode = (i + caller) % 2 == 0;
+                var input = Random(random, batch * (encode ? ProbeCodec.ImageLength(16, 16) : ProbeCodec.LatentLength(16, 16)));
+                var output = new float[batch * (encode ? ProbeCodec.LatentLength(16, 16) : ProbeCodec.ImageLength(16, 16))];
+                var expected = new float[output.Length];
+                if (encode)
+                {
+                    await engine.EncodeAsync(input, batch, 16, 16, output);
+                    direct.Encode(input, batch, 16, 16, expected);
+                }
+                else
+                {
+                    await engine.DecodeAsync(input, batch, 16, 16, output);
+                    direct.Decode(input, batch, 16, 16, expected);
+                }
+
+                Assert.Equal(expected, output);
+            }
+        })));
+
+        var stats = engine.GetStats();
+        Assert.Equal(90, stats.Items);
+        Assert.Equal(90, probe.Calls.Sum(c => c.Batch));
+        Assert.All(probe.Calls, call => Assert.InRange(call.Batch, 1, 4));
+        Assert.InRange(stats.PeakConcurrentCalls, 1, workers);
+    }
+
     [Fact]
     public async Task ShortBuffers_AreRejected()
     {

@@ -8,11 +8,14 @@ public sealed class DenoiserEngineTests
     private static readonly LatentShape Small = new(1, 4, 8, 8);
     private static readonly LatentShape Wide = new(1, 4, 6, 10);
 
-    [Fact]
-    public async Task ConcurrentStreams_GetBitwiseTheSameNoiseAsTheInnerPredictorAlone()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task ConcurrentStreams_GetBitwiseTheSameNoiseAsTheInnerPredictorAlone(int workers)
     {
         var probe = new ProbeNoisePredictor();
-        await using var engine = new DenoiserEngine(probe);
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { Workers = workers });
 
         // Two streams per latent shape, batch sizes 1..3, random inputs.
         var streams = Enumerable.Range(0, 4).Select(stream => Task.Run(async () =>
@@ -37,6 +40,9 @@ public sealed class DenoiserEngineTests
         Assert.Equal(0, stats.QueueDepth);
         Assert.Equal(0, stats.FailedCalls);
         Assert.All(probe.Calls, call => Assert.InRange(call.Batch, 1, engine.Options.MaxBatch));
+        Assert.InRange(probe.MaxConcurrentCalls, 1, workers);
+        Assert.InRange(stats.PeakConcurrentCalls, 1, workers);
+        Assert.Equal(workers, stats.Workers);
     }
 
     [Fact]
@@ -73,12 +79,47 @@ public sealed class DenoiserEngineTests
     }
 
     [Fact]
-    public async Task SingleSubmitter_EveryCallIsExactlyItsRequest_AndNothingWaits()
+    public async Task ConcurrentRegisteredStreams_WithTwoWorkers_GetTheirOwnNoise_InCallsOfAtMostOnePerStream()
+    {
+        // The gathering path with two workers (a worker holds a batch only while the other one is
+        // busy, and never for a stream whose request the other worker holds).
+        var probe = new ProbeNoisePredictor();
+        var options = new BatchingOptions { Workers = 2, MaxDelay = TimeSpan.FromMilliseconds(500), ClientWindow = TimeSpan.FromMilliseconds(10) };
+        await using var engine = new DenoiserEngine(probe, options);
+        var clients = Enumerable.Range(0, 4).Select(_ => engine.RegisterClient()).ToArray();
+        var streams = Enumerable.Range(0, 4).Select(stream => Task.Run(async () =>
+        {
+            using var client = clients[stream];
+            var random = new Random(2100 + stream);
+            for (var i = 0; i < 50; i++)
+            {
+                var work = new DenoiseWork(random, Small);
+                await work.SubmitAsync(engine);
+                work.AssertMatchesDirect();
+            }
+        })).ToArray();
+        await Task.WhenAll(streams);
+
+        var stats = engine.GetStats();
+        Assert.Equal(200, stats.Items);
+        Assert.Equal(200, stats.Requests);
+        Assert.Equal(stats.Calls, stats.CallsByBatchSize.Sum());
+        Assert.Equal(stats.Calls, probe.Calls.Count);
+        Assert.All(probe.Calls, call => Assert.InRange(call.Batch, 1, 4));
+        Assert.InRange(probe.MaxConcurrentCalls, 1, 2);
+        Assert.Equal(0, stats.QueueDepth);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task SingleSubmitter_EveryCallIsExactlyItsRequest_AndNothingWaits(int workers)
     {
         var probe = new ProbeNoisePredictor();
 
         // Even with a long deadline, a lone stream must never be held for stragglers.
-        var options = new BatchingOptions { MaxDelay = TimeSpan.FromSeconds(1) };
+        var options = new BatchingOptions { MaxDelay = TimeSpan.FromSeconds(1), Workers = workers };
         await using var engine = new DenoiserEngine(probe, options);
         using var client = engine.RegisterClient();
 
@@ -205,17 +246,89 @@ public sealed class DenoiserEngineTests
     }
 
     [Fact]
-    public async Task CancellingAQueuedRequest_RemovesItBeforeItRuns()
+    public async Task TwoWorkers_RunTwoCallsInTheInnerPredictorAtTheSameTime()
     {
         using var gate = new CallGate();
         var probe = new ProbeNoisePredictor(gate);
-        await using var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero });
+
+        // The default straggler deadline: the second request must not be held for a third.
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { Workers = 2 });
+        var random = new Random(12);
+
+        gate.Close();
+        var first = new DenoiseWork(random, Small);
+        var firstTask = first.SubmitAsync(engine);
+        await gate.WaitForCallAsync();
+
+        // The first call is held inside the predictor; the second worker takes the next request.
+        var second = new DenoiseWork(random, Small.WithBatch(2));
+        var secondTask = second.SubmitAsync(engine);
+        await gate.WaitForCallAsync();
+        Assert.Equal(2, probe.MaxConcurrentCalls);
+        Assert.Equal(0, engine.GetStats().QueueDepth);
+
+        gate.Open();
+        await Task.WhenAll(firstTask, secondTask);
+        first.AssertMatchesDirect();
+        second.AssertMatchesDirect();
+        var stats = engine.GetStats();
+        Assert.Equal(new[] { 1, 2 }, probe.Calls.Select(c => c.Batch));
+        Assert.Equal(2, stats.Calls);
+        Assert.Equal(2, stats.PeakConcurrentCalls);
+        Assert.Equal(1, stats.OverlappingCalls);
+    }
+
+    [Fact]
+    public async Task OneWorker_NeverHasTwoCallsInTheInnerPredictor()
+    {
+        using var gate = new CallGate();
+        var probe = new ProbeNoisePredictor(gate);
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { Workers = 1, MaxDelay = TimeSpan.Zero });
+        var random = new Random(13);
+
+        gate.Close();
+        var first = new DenoiseWork(random, Small);
+        var firstTask = first.SubmitAsync(engine);
+        await gate.WaitForCallAsync();
+
+        // With the only worker held in the call, the second request stays queued.
+        var second = new DenoiseWork(random, Small.WithBatch(2));
+        var secondTask = second.SubmitAsync(engine);
+        Assert.Equal(1, engine.GetStats().QueueDepth);
+        Assert.Equal(1, probe.MaxConcurrentCalls);
+        gate.Open();
+        await Task.WhenAll(firstTask, secondTask);
+
+        // Then many concurrent submitters: still one call at a time.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(stream => Task.Run(async () =>
+        {
+            var local = new Random(1300 + stream);
+            for (var i = 0; i < 30; i++)
+            {
+                var work = new DenoiseWork(local, Small);
+                await work.SubmitAsync(engine);
+                work.AssertMatchesDirect();
+            }
+        })));
+
+        var stats = engine.GetStats();
+        Assert.Equal(1, probe.MaxConcurrentCalls);
+        Assert.Equal(1, stats.PeakConcurrentCalls);
+        Assert.Equal(0, stats.OverlappingCalls);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CancellingAQueuedRequest_RemovesItBeforeItRuns(int workers)
+    {
+        using var gate = new CallGate();
+        var probe = new ProbeNoisePredictor(gate);
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero, Workers = workers });
         var random = new Random(7);
 
         gate.Close();
-        var running = new DenoiseWork(random, Small);
-        var runningTask = running.SubmitAsync(engine);
-        await gate.WaitForCallAsync();
+        var blockers = await HoldEveryWorkerAsync(engine, gate, random, workers);
 
         using var cancellation = new CancellationTokenSource();
         var queued = new DenoiseWork(random, Small.WithBatch(3));
@@ -231,22 +344,24 @@ public sealed class DenoiserEngineTests
         Assert.Equal(1, stats.CancelledRequests);
 
         gate.Open();
-        await runningTask;
+        await Task.WhenAll(blockers.Select(b => b.Task));
         var later = new DenoiseWork(random, Small.WithBatch(2));
         await later.SubmitAsync(engine);
         later.AssertMatchesDirect();
 
         // The cancelled request's three items never reached the model.
-        Assert.Equal(new[] { 1, 2 }, probe.Calls.Select(c => c.Batch));
+        Assert.Equal(Enumerable.Repeat(1, workers).Append(2), probe.Calls.Select(c => c.Batch));
         Assert.All(queued.Noise, v => Assert.True(float.IsNaN(v)));
     }
 
-    [Fact]
-    public async Task CancellingARunningRequest_EndsTheWaitAtOnce_AndItsOutputIsNeverWritten()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CancellingARunningRequest_EndsTheWaitAtOnce_AndItsOutputIsNeverWritten(int workers)
     {
         using var gate = new CallGate();
         var probe = new ProbeNoisePredictor(gate);
-        await using var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero });
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero, Workers = workers });
         var random = new Random(8);
 
         gate.Close();
@@ -260,10 +375,12 @@ public sealed class DenoiserEngineTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
         gate.Open();
 
-        // Once a later request completes, the cancelled call has certainly finished.
+        // Disposal waits for every running call, so the cancelled one has certainly finished (a
+        // later request alone would not show it: it may run on another worker).
         var later = new DenoiseWork(random, Small);
         await later.SubmitAsync(engine);
         later.AssertMatchesDirect();
+        await engine.DisposeAsync();
         Assert.All(work.Noise, v => Assert.True(float.IsNaN(v)));
         Assert.Equal(1, engine.GetStats().CancelledRequests);
     }
@@ -279,18 +396,18 @@ public sealed class DenoiserEngineTests
         Assert.Empty(probe.Calls);
     }
 
-    [Fact]
-    public async Task Dispose_FailsQueuedRequestsWithObjectDisposed_AndLetsTheRunningCallFinish()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Dispose_FailsQueuedRequestsWithObjectDisposed_AndLetsTheRunningCallsFinish(int workers)
     {
         using var gate = new CallGate();
         var probe = new ProbeNoisePredictor(gate);
-        var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero });
+        var engine = new DenoiserEngine(probe, new BatchingOptions { MaxDelay = TimeSpan.Zero, Workers = workers });
         var random = new Random(10);
 
         gate.Close();
-        var running = new DenoiseWork(random, Small);
-        var runningTask = running.SubmitAsync(engine);
-        await gate.WaitForCallAsync();
+        var running = await HoldEveryWorkerAsync(engine, gate, random, workers);
         var queued = new[] { new DenoiseWork(random, Small), new DenoiseWork(random, Wide) };
         var queuedTasks = queued.Select(w => w.SubmitAsync(engine)).ToArray();
 
@@ -300,37 +417,62 @@ public sealed class DenoiserEngineTests
             await Assert.ThrowsAsync<ObjectDisposedException>(() => task);
         }
 
-        // Disposal waits for the call on the device.
+        // Disposal waits for the calls on the device.
         Assert.False(disposing.IsCompleted);
         gate.Open();
-        await runningTask;
-        running.AssertMatchesDirect();
+        foreach (var (work, task) in running)
+        {
+            await task;
+            work.AssertMatchesDirect();
+        }
+
         await disposing;
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => new DenoiseWork(random, Small).SubmitAsync(engine));
-        Assert.Single(probe.Calls);
+        Assert.Equal(workers, probe.Calls.Count);
         await engine.DisposeAsync();
     }
 
-    [Fact]
-    public async Task AFullQueue_RejectsNewRequests()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task AFullQueue_RejectsNewRequests(int workers)
     {
         using var gate = new CallGate();
         var probe = new ProbeNoisePredictor(gate);
-        await using var engine = new DenoiserEngine(probe, new BatchingOptions { QueueCapacity = 2, MaxDelay = TimeSpan.Zero });
+        await using var engine = new DenoiserEngine(probe, new BatchingOptions { QueueCapacity = 2, MaxDelay = TimeSpan.Zero, Workers = workers });
         var random = new Random(11);
 
         gate.Close();
-        var running = new DenoiseWork(random, Small).SubmitAsync(engine);
-        await gate.WaitForCallAsync();
+        var running = await HoldEveryWorkerAsync(engine, gate, random, workers);
         var queued = new[] { new DenoiseWork(random, Small).SubmitAsync(engine), new DenoiseWork(random, Small).SubmitAsync(engine) };
 
         await Assert.ThrowsAsync<BatchQueueFullException>(() => new DenoiseWork(random, Small).SubmitAsync(engine));
         Assert.Equal(1, engine.GetStats().RejectedRequests);
         gate.Open();
-        await running;
+        await Task.WhenAll(running.Select(r => r.Task));
         await Task.WhenAll(queued);
-        Assert.Equal(new[] { 1, 2 }, probe.Calls.Select(c => c.Batch));
+
+        // Whichever worker frees first takes both queued requests into one call.
+        Assert.Equal(Enumerable.Repeat(1, workers).Append(2), probe.Calls.Select(c => c.Batch));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    public void WorkersOutOfRange_AreRejected(int workers)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DenoiserEngine(new ProbeNoisePredictor(), new BatchingOptions { Workers = workers }));
+    }
+
+    [Fact]
+    public void ForProvider_GivesTheCpuSeveralWorkers_AndTheGpuProvidersOne()
+    {
+        Assert.Equal(BatchingOptions.DefaultCpuWorkers, BatchingOptions.ForProvider(ExecutionProvider.Cpu).Workers);
+        Assert.InRange(BatchingOptions.DefaultCpuWorkers, 2, 16);
+        Assert.Equal(1, BatchingOptions.ForProvider(ExecutionProvider.Cuda).Workers);
+        Assert.Equal(1, BatchingOptions.ForProvider(ExecutionProvider.TensorRT).Workers);
+        Assert.Equal(new BatchingOptions().MaxBatch, BatchingOptions.ForProvider(ExecutionProvider.Cpu).MaxBatch);
     }
 
     [Fact]
@@ -346,5 +488,20 @@ public sealed class DenoiserEngineTests
         Assert.Throws<ArgumentException>(() => engine.PredictNoiseAsync(latents, new float[2], embeddings.AsMemory(1), new float[shape.Length], shape));
         Assert.Equal(0, engine.GetStats().QueueDepth);
         Assert.Equal(ProbeNoisePredictor.Hidden, engine.HiddenSize);
+    }
+
+    // Holds one single-item call per worker inside the gated probe, submitting each only after the
+    // previous one has entered, so every worker (not one batch) is occupied.
+    private static async Task<List<(DenoiseWork Work, Task Task)>> HoldEveryWorkerAsync(DenoiserEngine engine, CallGate gate, Random random, int workers)
+    {
+        var held = new List<(DenoiseWork Work, Task Task)>();
+        for (var w = 0; w < workers; w++)
+        {
+            var work = new DenoiseWork(random, Small);
+            held.Add((work, work.SubmitAsync(engine)));
+            await gate.WaitForCallAsync();
+        }
+
+        return held;
     }
 }

@@ -5,7 +5,7 @@ namespace StreamDiffusion.Pipeline.Tests.Batching;
 /// <summary>
 /// A deterministic stand-in for the UNet: ε for each item depends only on that item's latent,
 /// timestep and embedding, so a batched call must give bitwise the same ε as a call alone.
-/// Records every call's shape and can be told to throw once.
+/// Records every call's shape and how many calls were inside it at once, and can be told to throw once.
 /// </summary>
 internal sealed class ProbeNoisePredictor : INoisePredictor
 {
@@ -14,6 +14,8 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
 
     private readonly List<LatentShape> calls = [];
     private Exception? throwNext;
+    private int inside;
+    private int maxInside;
 
     public ProbeNoisePredictor(CallGate? gate = null)
     {
@@ -36,6 +38,9 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
         }
     }
 
+    /// <summary>Most calls that were inside the predictor at the same time.</summary>
+    public int MaxConcurrentCalls => Volatile.Read(ref maxInside);
+
     public void ThrowOnNextCall(Exception error) => Volatile.Write(ref throwNext, error);
 
     public ValueTask PredictNoiseAsync(
@@ -54,18 +59,31 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
         // Decide at entry whether this call fails, so a call already held at the gate is not the
         // one that picks up a failure armed after it started.
         var error = Interlocked.Exchange(ref throwNext, null);
-        Gate?.Enter();
-        if (error is not null)
+        var now = Interlocked.Increment(ref inside);
+        for (var seen = Volatile.Read(ref maxInside); now > seen; seen = Volatile.Read(ref maxInside))
         {
-            throw error;
+            Interlocked.CompareExchange(ref maxInside, now, seen);
         }
 
-        Assert.Equal(shape.Length, latents.Length);
-        Assert.Equal(shape.Length, noise.Length);
-        Assert.Equal(shape.Batch, timesteps.Length);
-        Assert.Equal(shape.Batch * EmbeddingLength, textEmbeddings.Length);
-        Compute(latents.Span, timesteps.Span, textEmbeddings.Span, noise.Span, shape);
-        return ValueTask.CompletedTask;
+        try
+        {
+            Gate?.Enter();
+            if (error is not null)
+            {
+                throw error;
+            }
+
+            Assert.Equal(shape.Length, latents.Length);
+            Assert.Equal(shape.Length, noise.Length);
+            Assert.Equal(shape.Batch, timesteps.Length);
+            Assert.Equal(shape.Batch * EmbeddingLength, textEmbeddings.Length);
+            Compute(latents.Span, timesteps.Span, textEmbeddings.Span, noise.Span, shape);
+            return ValueTask.CompletedTask;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inside);
+        }
     }
 
     private static void Compute(ReadOnlySpan<float> latents, ReadOnlySpan<float> timesteps, ReadOnlySpan<float> embeddings, Span<float> noise, LatentShape shape)

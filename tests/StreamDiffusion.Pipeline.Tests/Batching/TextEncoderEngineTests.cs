@@ -37,11 +37,14 @@ public sealed class TextEncoderEngineTests
         Assert.Equal(3.5, stats.AverageBatchSize);
     }
 
-    [Fact]
-    public async Task ConcurrentCallers_GetTheDirectEmbeddings()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task ConcurrentCallers_GetTheDirectEmbeddings(int workers)
     {
         var probe = new ProbeTextEncoder();
-        await using var engine = new TextEncoderEngine(ProbeTextEncoder.Hidden, probe.Encode, new BatchingOptions { MaxBatch = 4 });
+        await using var engine = new TextEncoderEngine(ProbeTextEncoder.Hidden, probe.Encode, new BatchingOptions { MaxBatch = 4, Workers = workers });
 
         await Task.WhenAll(Enumerable.Range(0, 3).Select(caller => Task.Run(async () =>
         {
@@ -55,6 +58,7 @@ public sealed class TextEncoderEngineTests
 
         Assert.All(probe.Calls, rows => Assert.InRange(rows, 1, 4));
         Assert.Equal(90, probe.Calls.Sum());
+        Assert.InRange(engine.GetStats().PeakConcurrentCalls, 1, workers);
     }
 
     [Fact]

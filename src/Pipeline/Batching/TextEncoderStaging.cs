@@ -1,0 +1,26 @@
+using StreamDiffusion.Pipeline.Models;
+
+namespace StreamDiffusion.Pipeline.Batching;
+
+/// <summary>One <see cref="TextEncoderEngine"/> worker's staging buffers in front of the shared encoder.</summary>
+internal sealed class TextEncoderStaging(TextEncodeFunction encode, int embeddingLength) : IBatchExecutor<int, TextEncodeRequest>
+{
+    // Grow-only; only this worker's thread touches them.
+    private long[] ids = [];
+    private float[] embeddings = [];
+
+    public void Prepare(int key, int items)
+    {
+        GrowBuffer.Ensure(ref ids, items * TextEncoderModel.SequenceLength);
+        GrowBuffer.Ensure(ref embeddings, items * embeddingLength);
+    }
+
+    public void Stage(TextEncodeRequest request, int itemOffset) =>
+        request.Ids.Span.CopyTo(ids.AsSpan(itemOffset * TextEncoderModel.SequenceLength));
+
+    public void Run(int key, int items) =>
+        encode(ids.AsSpan(0, items * TextEncoderModel.SequenceLength), items, embeddings.AsSpan(0, items * embeddingLength));
+
+    public void Unstage(TextEncodeRequest request, int itemOffset) =>
+        embeddings.AsSpan(itemOffset * embeddingLength, request.Items * embeddingLength).CopyTo(request.Embeddings.Span);
+}

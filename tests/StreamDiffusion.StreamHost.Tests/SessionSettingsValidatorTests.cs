@@ -49,7 +49,6 @@ public sealed class SessionSettingsValidatorTests
 
         var control = new ControlUpdate
         {
-            Prompt = "b",
             GuidanceScale = 3,
             Prompts = new WeightedPrompts { Items = { new WeightedPrompt { Text = "x", Weight = 1 }, new WeightedPrompt { Text = "y", Weight = 3 } } },
             SimilarityFilter = new SimilarityFilter { Enabled = true },
@@ -58,7 +57,7 @@ public sealed class SessionSettingsValidatorTests
 
         Assert.NotSame(before, after);
         Assert.Equal("a", before.Prompt);
-        Assert.Equal("b", after.Prompt);
+        Assert.Equal(string.Empty, after.Prompt); // a blend replaces the single prompt
         Assert.Equal(3f, after.GuidanceScale);
         Assert.Equal([new PromptWeight("x", 1), new PromptWeight("y", 3)], after.Prompts);
         Assert.True(after.Filter.Enabled);

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Tests;
 
@@ -57,6 +58,54 @@ public sealed class ValidationTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, status.StatusCode);
         Assert.StartsWith(field + ":", status.Detail, StringComparison.Ordinal);
         await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Wrong_field_combinations_are_invalid_argument_naming_the_field()
+    {
+        var both = Frames.RawConfig();
+        both.Prompt = "a cat";
+        both.Prompts.Add(new WeightedPrompt { Text = "a dog", Weight = 1 });
+        var widthOnly = Frames.RawConfig();
+        widthOnly.Height = 0;
+        foreach (var (config, field) in new[] { (both, "config.prompts"), (widthOnly, "config.height") })
+        {
+            using var call = _host.Client.Stream();
+            await call.RequestStream.WriteAsync(Frames.Config(config));
+            var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.StartsWith(field, error.Status.Detail, StringComparison.Ordinal);
+        }
+
+        var (stream, _) = await Frames.OpenAsync(_host.Client, Frames.RawConfig());
+        using (stream)
+        {
+            var control = new ControlUpdate { Prompt = "a cat", Prompts = new WeightedPrompts() };
+            control.Prompts.Items.Add(new WeightedPrompt { Text = "a dog", Weight = 1 });
+            await stream.RequestStream.WriteAsync(new StreamRequest { Control = control });
+            var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            });
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.StartsWith("control.prompts", error.Status.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_control_prompt_replaces_a_weighted_blend_and_a_blend_replaces_a_prompt()
+    {
+        var settings = new SessionSettings { Model = "m", Prompts = [new PromptWeight("a", 1), new PromptWeight("b", 1)] };
+        var single = SessionSettingsValidator.ApplyControl(settings, new ControlUpdate { Prompt = "c" });
+        Assert.Equal("c", single.Prompt);
+        Assert.Empty(single.Prompts);
+        var blend = new ControlUpdate { Prompts = new WeightedPrompts() };
+        blend.Prompts.Items.Add(new WeightedPrompt { Text = "d", Weight = 2 });
+        var blended = SessionSettingsValidator.ApplyControl(single, blend);
+        Assert.Equal(string.Empty, blended.Prompt);
+        Assert.Single(blended.Prompts);
     }
 
     [Fact]

@@ -51,6 +51,19 @@ public static class SessionSettingsValidator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(limits);
         const string p = "config.";
+        if (config.Prompt.Length > 0 && config.Prompts.Count > 0)
+        {
+            throw Invalid(p + "prompts", "give either prompt or weighted prompts, not both");
+        }
+
+        var width = Size(p + "width", config.Width, model.ImageSize, limits.MaxWidth);
+        var height = Size(p + "height", config.Height, model.ImageSize, limits.MaxHeight);
+        if ((config.Width == 0) != (config.Height == 0))
+        {
+            // One side alone has no sensible meaning: the other would silently become the model's size.
+            throw Invalid(p + (config.Width == 0 ? "width" : "height"), "set width and height together (both 0 means the model's native size)");
+        }
+
         var mode = config.Mode switch
         {
             GenerationMode.Unspecified or GenerationMode.Img2Img => GenerationMode.Img2Img,
@@ -74,8 +87,8 @@ public static class SessionSettingsValidator
         {
             Model = model.Name,
             Mode = mode,
-            Width = Size(p + "width", config.Width, model.ImageSize, limits.MaxWidth),
-            Height = Size(p + "height", config.Height, model.ImageSize, limits.MaxHeight),
+            Width = width,
+            Height = height,
             Prompt = PromptText(p + "prompt", config.Prompt),
             Prompts = Prompts(p + "prompts", config.Prompts),
             NegativePrompt = PromptText(p + "negative_prompt", config.NegativePrompt),
@@ -98,14 +111,20 @@ public static class SessionSettingsValidator
         ArgumentNullException.ThrowIfNull(control);
         const string p = "control.";
         var next = current;
+        if (control.HasPrompt && control.Prompts is not null)
+        {
+            throw Invalid(p + "prompts", "give either prompt or weighted prompts, not both");
+        }
+
+        // A single prompt replaces a blend, and a blend replaces a single prompt.
         if (control.HasPrompt)
         {
-            next = next with { Prompt = PromptText(p + "prompt", control.Prompt) };
+            next = next with { Prompt = PromptText(p + "prompt", control.Prompt), Prompts = [] };
         }
 
         if (control.Prompts is not null)
         {
-            next = next with { Prompts = Prompts(p + "prompts", control.Prompts.Items) };
+            next = next with { Prompts = Prompts(p + "prompts", control.Prompts.Items), Prompt = string.Empty };
         }
 
         if (control.HasNegativePrompt)

@@ -159,7 +159,8 @@ public sealed class ModelPack : IDisposable
             Codec = new TaesdCodec(TaesdEncoder, TaesdDecoder, ReadTaesdZeroOne());
         }
 
-        ImageSize = Unet.LatentHeight is { } h ? h * 8 : 512;
+        // Optimum exports leave the spatial axes symbolic; their unet/config.json names the native latent size.
+        ImageSize = Unet.LatentHeight is { } h ? h * 8 : ReadUnetSampleSize() is { } latent ? latent * 8 : 512;
         if (!File.Exists(SchedulerConfigPath))
         {
             throw new ModelPackException($"{SchedulerConfigPath}: file not found (expected the scheduler config with beta_start, beta_end, beta_schedule, num_train_timesteps)");
@@ -206,6 +207,30 @@ public sealed class ModelPack : IDisposable
         {
             PipelineClass = name.GetString();
         }
+    }
+
+    private int? ReadUnetSampleSize()
+    {
+        var path = Path.Combine(Directory, "unet", "config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var document = ParseJson(path);
+        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("sample_size", out var size))
+        {
+            return null;
+        }
+
+        // An int, or [height, width] in newer configs (square sizes only here: the larger side).
+        var value = size.ValueKind switch
+        {
+            JsonValueKind.Number when size.TryGetInt32(out var n) => n,
+            JsonValueKind.Array when size.GetArrayLength() > 0 => size.EnumerateArray().Max(e => e.TryGetInt32(out var n) ? n : 0),
+            _ => 0,
+        };
+        return value is > 0 and <= 512 ? value : throw new ModelPackException($"{path}: 'sample_size' must be a positive latent size such as 64, found {size}");
     }
 
     private float ReadScalingFactor()

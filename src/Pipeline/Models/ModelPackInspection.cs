@@ -53,7 +53,7 @@ public sealed record ModelPackInspection(string Directory, IReadOnlyList<OnnxFil
             Add("family", pack.Unet.IsVideo ? $"{pack.Family} (video denoiser)" : pack.Family.ToString());
             Add("pipeline class", pack.PipelineClass ?? "(no model_index.json)");
             Add("hidden size", pack.HiddenSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Add("image size", $"{pack.ImageSize} ({(pack.Unet.LatentHeight is null ? "symbolic in the graph; default" : "fixed by the graph")})");
+            Add("image size", $"{pack.ImageSize} ({(pack.Unet.LatentHeight is null ? "graph axes symbolic; unet/config.json sample_size, else 512" : "fixed by the graph")})");
             Add("input_ids dtype", OnnxModel.TypeText(pack.TextEncoder.IdsType));
             Add("unet sample dtype", OnnxModel.TypeText(pack.Unet.SampleType));
             Add("timestep", $"{OnnxModel.TypeText(pack.Unet.TimestepType)} {(pack.Unet.HasScalarTimestep ? "scalar" : pack.Unet.IsVideo ? "[batch,frames]" : "[batch]")}");

@@ -74,6 +74,7 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         var options = Turbo with { Video = true, ImageSize = 256 };
         using var pack = ModelPack.Load(packs.Get(options));
         Assert.True(pack.Unet.IsVideo);
+        Assert.Equal(256, pack.ImageSize); // symbolic graph axes: unet/config.json sample_size (32) x 8
         const int Frames = 3;
         const int Side = 32;
         var clip = GaussianNoise(4 * Frames * Side * Side, seed: 3);
@@ -132,6 +133,30 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         reference.Codec.Encode(image, 1, 64, 64, expectedLatents);
         pack.Codec.Encode(image, 1, 64, 64, actualLatents);
         AssertClose(expectedLatents, actualLatents, variant == "fp16-io" ? 2e-2 : 1e-4, "vae latents");
+    }
+
+    [Fact]
+    public void Image_size_comes_from_unet_config_and_a_bad_sample_size_is_refused()
+    {
+        var dir = packs.CopyOf(Turbo);
+        using (var pack = ModelPack.Load(dir))
+        {
+            Assert.Equal(Size, pack.ImageSize);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "unet", "config.json"), "{\"sample_size\": 96}");
+        using (var pack = ModelPack.Load(dir))
+        {
+            Assert.Equal(768, pack.ImageSize);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "unet", "config.json"), "{\"sample_size\": -3}");
+        var error = Assert.Throws<ModelPackException>(() => ModelPack.Load(dir));
+        Assert.Contains("sample_size", error.Message, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(dir, "unet", "config.json"));
+        using var fallback = ModelPack.Load(dir);
+        Assert.Equal(512, fallback.ImageSize);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using StreamDiffusion.Pipeline.Batching;
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Streaming;
 using StreamDiffusion.StreamHost.Services;
 
 namespace StreamDiffusion.StreamHost.Diffusion;
@@ -28,7 +29,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     public Task<ModelRuntime> GetAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var lazy = runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => Load(model), CancellationToken.None)));
+        var lazy = runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => LoadAsync(model), CancellationToken.None)));
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
@@ -124,7 +125,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     private static int ParseInt(ModelDescriptor model, string key, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result) ? result : throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be an integer, got '{value}'");
 
-    private ModelRuntime Load(ModelDescriptor model)
+    private async Task<ModelRuntime> LoadAsync(ModelDescriptor model)
     {
         var directory = string.IsNullOrWhiteSpace(model.Path) ? DefaultModelPack.EnsureCreated(logger: logger) : model.Path;
         var pack = ModelPack.Load(directory, ToPackOptions(model), logger);
@@ -147,6 +148,42 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
             pack.Codec.Name,
             batching.Workers,
             batching.MaxBatch);
-        return new ModelRuntime(pack, batching);
+        var runtime = new ModelRuntime(pack, batching);
+        try
+        {
+            await WarmUpAsync(runtime, model.ImageSize > 0 ? model.ImageSize : pack.ImageSize).ConfigureAwait(false);
+        }
+        catch
+        {
+            await runtime.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return runtime;
+    }
+
+    /// <summary>
+    /// Runs one frame through every model of the pack at the default session size, so the first
+    /// live session does not pay ONNX Runtime's first-run costs (a few hundred ms of stalled frames).
+    /// </summary>
+    private async Task WarmUpAsync(ModelRuntime runtime, int size)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var options = new ImageStreamOptions
+        {
+            Width = size,
+            Height = size,
+            TIndexList = [45],
+            Cfg = CfgMode.None,
+            Filter = new Pipeline.Streaming.SimilarityFilterSettings(Enabled: false),
+        };
+        var stream = await ImageStream.CreateAsync(runtime, options).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var frame = new float[3 * size * size];
+            await stream.ProcessTensorsAsync(frame, new float[frame.Length]).ConfigureAwait(false);
+        }
+
+        logger.LogInformation("Warmed up at {Size}x{Size} in {Milliseconds:0} ms", size, size, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 }

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/ensure-native-deps.sh nodejs npm ffmpeg chromium
 dotnet build StreamDiffusion.Net.sln -c Release -v q -nologo
+# House style (.editorconfig, dotnet/runtime's C# conventions): a change that breaks it fails here.
+dotnet format StreamDiffusion.Net.sln --verify-no-changes --no-restore -v q
 results="$(mktemp -d)"
 status=0
 dotnet test StreamDiffusion.Net.sln -c Release --no-build --nologo \

@@ -3,7 +3,7 @@ namespace StreamDiffusion.Pipeline.Tests;
 /// <summary>Locates the repository root and the shared test data beside it (../shared/data).</summary>
 internal static class TestPaths
 {
-    private static readonly Lazy<string> Root = new(() =>
+    private static readonly Lazy<string> s_root = new(() =>
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "StreamDiffusion.Net.sln")))
@@ -14,7 +14,7 @@ internal static class TestPaths
         return dir?.FullName ?? throw new InvalidOperationException("StreamDiffusion.Net.sln not found above " + AppContext.BaseDirectory);
     });
 
-    public static string RepoRoot => Root.Value;
+    public static string RepoRoot => s_root.Value;
 
     public static string SharedData => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data"));
 

@@ -13,7 +13,7 @@ internal sealed class TestMedia : IDisposable
 
     public string Root { get; }
 
-    public static string ImagePath(string name) => System.IO.Path.Combine(SharedImages.Value, name);
+    public static string ImagePath(string name) => System.IO.Path.Combine(s_sharedImages.Value, name);
 
     /// <summary>A pan over a photo written as numbered PNGs (non-square, so the client must crop).</summary>
     public string PanFolder(int frames, int width = 96, int height = 72, string photo = "chelsea.png")
@@ -89,7 +89,7 @@ internal sealed class TestMedia : IDisposable
         return generator;
     }
 
-    private static readonly Lazy<string> SharedImages = new(() =>
+    private static readonly Lazy<string> s_sharedImages = new(() =>
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -9,13 +9,13 @@ namespace StreamDiffusion.StreamHost.Tests;
 
 public sealed class SessionSettingsValidatorTests
 {
-    private static readonly ModelDescriptor Model = new("turbo", "/packs/turbo", "CPU", 512, IsDefault: true);
-    private static readonly LimitsOptions Limits = new();
+    private static readonly ModelDescriptor s_model = new("turbo", "/packs/turbo", "CPU", 512, IsDefault: true);
+    private static readonly LimitsOptions s_limits = new();
 
     [Fact]
     public void An_empty_config_gets_every_default()
     {
-        var s = SessionSettingsValidator.FromConfig(new SessionConfig(), Model, Limits);
+        var s = SessionSettingsValidator.FromConfig(new SessionConfig(), s_model, s_limits);
         Assert.Equal("turbo", s.Model);
         Assert.Equal(GenerationMode.Img2Img, s.Mode);
         Assert.Equal((512, 512), (s.Width, s.Height));
@@ -34,7 +34,7 @@ public sealed class SessionSettingsValidatorTests
     [Fact]
     public void Explicit_zero_guidance_and_delta_are_kept_not_defaulted()
     {
-        var s = SessionSettingsValidator.FromConfig(new SessionConfig { GuidanceScale = 0, Delta = 0, Seed = 0 }, Model, Limits);
+        var s = SessionSettingsValidator.FromConfig(new SessionConfig { GuidanceScale = 0, Delta = 0, Seed = 0 }, s_model, s_limits);
         Assert.Equal(0f, s.GuidanceScale);
         Assert.Equal(0f, s.Delta);
         Assert.Equal(0, s.Seed);
@@ -45,7 +45,7 @@ public sealed class SessionSettingsValidatorTests
     {
         var config = new SessionConfig { Prompt = "a", NegativePrompt = "n", Seed = 7, Width = 256, Height = 128 };
         config.TIndexList.Add([20, 30, 40]);
-        var before = SessionSettingsValidator.FromConfig(config, Model, Limits);
+        var before = SessionSettingsValidator.FromConfig(config, s_model, s_limits);
 
         var control = new ControlUpdate
         {
@@ -75,17 +75,17 @@ public sealed class SessionSettingsValidatorTests
     [InlineData(new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8 }, false)]
     [InlineData(new[] { 45, 32 }, false)]
     [InlineData(new[] { 50 }, false)]
-    public void T_index_lists_are_checked(int[] values, bool valid)
+    public void Timestep_index_lists_are_checked(int[] values, bool valid)
     {
         var config = new SessionConfig();
         config.TIndexList.Add(values);
         if (valid)
         {
-            Assert.Equal(values, SessionSettingsValidator.FromConfig(config, Model, Limits).TIndexList);
+            Assert.Equal(values, SessionSettingsValidator.FromConfig(config, s_model, s_limits).TIndexList);
         }
         else
         {
-            var ex = Assert.Throws<RpcException>(() => SessionSettingsValidator.FromConfig(config, Model, Limits));
+            var ex = Assert.Throws<RpcException>(() => SessionSettingsValidator.FromConfig(config, s_model, s_limits));
             Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
             Assert.StartsWith("config.t_index_list:", ex.Status.Detail, StringComparison.Ordinal);
         }
@@ -96,19 +96,19 @@ public sealed class SessionSettingsValidatorTests
     {
         byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
         byte[] jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0];
-        Assert.Null(FrameValidator.Validate(new InputFrame { Format = FrameFormat.Png, Data = ByteString.CopyFrom(png) }, GenerationMode.Img2Img, Limits));
-        Assert.Null(FrameValidator.Validate(new InputFrame { Format = FrameFormat.Jpeg, Data = ByteString.CopyFrom(jpeg) }, GenerationMode.Img2Img, Limits));
-        Assert.Null(FrameValidator.Validate(Frames.Raw(5, 3, 0, 0, FrameFormat.Bgr24, stride: 16), GenerationMode.Img2Img, Limits));
-        Assert.Null(FrameValidator.Validate(new InputFrame(), GenerationMode.Txt2Img, Limits));
-        Assert.Equal("frame.data: empty", FrameValidator.Validate(new InputFrame(), GenerationMode.Img2Img, Limits));
-        var big = new InputFrame { Format = FrameFormat.Jpeg, Data = ByteString.CopyFrom(new byte[Limits.MaxFrameBytes + 1]) };
-        Assert.StartsWith("frame.data: 4194305 bytes, at most 4194304", FrameValidator.Validate(big, GenerationMode.Img2Img, Limits), StringComparison.Ordinal);
+        Assert.Null(FrameValidator.Validate(new InputFrame { Format = FrameFormat.Png, Data = ByteString.CopyFrom(png) }, GenerationMode.Img2Img, s_limits));
+        Assert.Null(FrameValidator.Validate(new InputFrame { Format = FrameFormat.Jpeg, Data = ByteString.CopyFrom(jpeg) }, GenerationMode.Img2Img, s_limits));
+        Assert.Null(FrameValidator.Validate(Frames.Raw(5, 3, 0, 0, FrameFormat.Bgr24, stride: 16), GenerationMode.Img2Img, s_limits));
+        Assert.Null(FrameValidator.Validate(new InputFrame(), GenerationMode.Txt2Img, s_limits));
+        Assert.Equal("frame.data: empty", FrameValidator.Validate(new InputFrame(), GenerationMode.Img2Img, s_limits));
+        var big = new InputFrame { Format = FrameFormat.Jpeg, Data = ByteString.CopyFrom(new byte[s_limits.MaxFrameBytes + 1]) };
+        Assert.StartsWith("frame.data: 4194305 bytes, at most 4194304", FrameValidator.Validate(big, GenerationMode.Img2Img, s_limits), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Echo_converts_padded_bgr_to_packed_inverted_rgb()
     {
-        var settings = SessionSettingsValidator.FromConfig(new SessionConfig(), Model, Limits);
+        var settings = SessionSettingsValidator.FromConfig(new SessionConfig(), s_model, s_limits);
         await using var echo = new EchoStreamProcessor(settings);
         var frame = Frames.Raw(2, 2, 0, 1, FrameFormat.Bgr24, stride: 8);
         var d = frame.Data.ToByteArray();

@@ -1,8 +1,8 @@
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
 using StreamDiffusion.Protos.V1;
 using StreamDiffusion.StreamHost.Sessions;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace StreamDiffusion.StreamHost.Tests;
 

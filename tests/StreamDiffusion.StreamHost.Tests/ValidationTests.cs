@@ -41,17 +41,38 @@ public sealed class ValidationTests : IAsyncLifetime
         var (key, value) = (change.Split('=')[0], change.Split('=')[1]);
         switch (key)
         {
-            case "guidance_scale": config.GuidanceScale = float.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            case "delta": config.Delta = float.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            case "t_index": config.TIndexList.Add(value.Split(',').Select(int.Parse)); break;
-            case "width": config.Width = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            case "height": config.Height = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            case "quality": config.Quality = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
-            case "threshold": config.SimilarityFilter = new SimilarityFilter { Enabled = true, Threshold = 1.5f }; break;
-            case "max_skip": config.SimilarityFilter = new SimilarityFilter { Enabled = true, MaxSkipFrames = -1 }; break;
-            case "weights": config.Prompts.Add([new WeightedPrompt { Text = "a", Weight = 0 }, new WeightedPrompt { Text = "b", Weight = 0 }]); break;
-            case "cfg": config.CfgType = (CfgType)9; break;
-            default: throw new ArgumentException(change);
+            case "guidance_scale":
+                config.GuidanceScale = float.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "delta":
+                config.Delta = float.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "t_index":
+                config.TIndexList.Add(value.Split(',').Select(int.Parse));
+                break;
+            case "width":
+                config.Width = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "height":
+                config.Height = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "quality":
+                config.Quality = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "threshold":
+                config.SimilarityFilter = new SimilarityFilter { Enabled = true, Threshold = 1.5f };
+                break;
+            case "max_skip":
+                config.SimilarityFilter = new SimilarityFilter { Enabled = true, MaxSkipFrames = -1 };
+                break;
+            case "weights":
+                config.Prompts.Add([new WeightedPrompt { Text = "a", Weight = 0 }, new WeightedPrompt { Text = "b", Weight = 0 }]);
+                break;
+            case "cfg":
+                config.CfgType = (CfgType)9;
+                break;
+            default:
+                throw new ArgumentException(change);
         }
 
         var status = await FailingStreamAsync(Frames.Config(config));

@@ -17,7 +17,7 @@ internal abstract class BatchRequest<TKey>
     internal const int Completing = 4;
     internal const int Finished = 5;
 
-    internal int State;
+    internal int _state;
 
     protected BatchRequest(TKey key, int items)
     {

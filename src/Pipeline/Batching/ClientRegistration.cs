@@ -7,13 +7,13 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// </summary>
 public sealed class ClientRegistration : IDisposable
 {
-    private Action? release;
+    private Action? _release;
 
     internal ClientRegistration(Action release)
     {
-        this.release = release;
+        _release = release;
     }
 
     /// <summary>Unregisters the client. Idempotent.</summary>
-    public void Dispose() => Interlocked.Exchange(ref release, null)?.Invoke();
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 }

@@ -15,30 +15,30 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// </remarks>
 public sealed class CodecEngine : IAsyncDisposable
 {
-    private readonly ILatentCodec inner;
-    private readonly MicroBatcher<CodecBatchKey, CodecRequest> batcher;
+    private readonly ILatentCodec _inner;
+    private readonly MicroBatcher<CodecBatchKey, CodecRequest> _batcher;
 
     /// <summary>Starts an engine in front of <paramref name="inner"/>.</summary>
     public CodecEngine(ILatentCodec inner, BatchingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        this.inner = inner;
+        _inner = inner;
         Options = options ?? new BatchingOptions();
-        batcher = new MicroBatcher<CodecBatchKey, CodecRequest>(() => new CodecStaging(inner), Options, $"codec-engine ({inner.Name})");
-        batcher.Start();
+        _batcher = new MicroBatcher<CodecBatchKey, CodecRequest>(() => new CodecStaging(inner), Options, $"codec-engine ({inner.Name})");
+        _batcher.Start();
     }
 
     /// <summary>The inner codec's name ("vae", "taesd").</summary>
-    public string Name => inner.Name;
+    public string Name => _inner.Name;
 
     /// <summary>The batching settings in force.</summary>
     public BatchingOptions Options { get; }
 
     /// <summary>Marks a client as active until the handle is disposed.</summary>
-    public ClientRegistration RegisterClient() => batcher.RegisterClient();
+    public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
     /// <summary>A snapshot of the engine's counters (encode and decode calls together).</summary>
-    public BatchingStats GetStats() => batcher.GetStats();
+    public BatchingStats GetStats() => _batcher.GetStats();
 
     /// <summary>Encodes [batch,3,height,width] images into [batch,4,height/8,width/8] latents.</summary>
     /// <exception cref="ArgumentException">Buffers are shorter than the sizes need (thrown synchronously).</exception>
@@ -51,7 +51,7 @@ public sealed class CodecEngine : IAsyncDisposable
         Submit(CodecOperation.Decode, latents, batch, height, width, images, cancellationToken);
 
     /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
-    public ValueTask DisposeAsync() => batcher.DisposeAsync();
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
     private ValueTask Submit(CodecOperation operation, ReadOnlyMemory<float> source, int batch, int height, int width, Memory<float> destination, CancellationToken cancellationToken)
     {
@@ -64,6 +64,6 @@ public sealed class CodecEngine : IAsyncDisposable
             throw new ArgumentException($"{operation} of {batch}x{height}x{width} needs {batch * key.InputLength} input and {batch * key.OutputLength} output floats, got {source.Length} and {destination.Length}");
         }
 
-        return batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
+        return _batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
     }
 }

@@ -6,22 +6,22 @@ namespace StreamDiffusion.Pipeline.Batching;
 internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBatchKey, CodecRequest>
 {
     // Grow-only; only this worker's thread touches them.
-    private float[] input = [];
-    private float[] output = [];
+    private float[] _input = [];
+    private float[] _output = [];
 
     public void Prepare(CodecBatchKey key, int items)
     {
-        GrowBuffer.Ensure(ref input, items * key.InputLength);
-        GrowBuffer.Ensure(ref output, items * key.OutputLength);
+        GrowBuffer.Ensure(ref _input, items * key.InputLength);
+        GrowBuffer.Ensure(ref _output, items * key.OutputLength);
     }
 
     public void Stage(CodecRequest request, int itemOffset) =>
-        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(input.AsSpan(itemOffset * request.Key.InputLength));
+        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(_input.AsSpan(itemOffset * request.Key.InputLength));
 
     public void Run(CodecBatchKey key, int items)
     {
-        var source = input.AsSpan(0, items * key.InputLength);
-        var destination = output.AsSpan(0, items * key.OutputLength);
+        var source = _input.AsSpan(0, items * key.InputLength);
+        var destination = _output.AsSpan(0, items * key.OutputLength);
         if (key.Operation == CodecOperation.Encode)
         {
             inner.Encode(source, items, key.Height, key.Width, destination);
@@ -35,6 +35,6 @@ internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBat
     public void Unstage(CodecRequest request, int itemOffset)
     {
         var length = request.Key.OutputLength;
-        output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+        _output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
     }
 }

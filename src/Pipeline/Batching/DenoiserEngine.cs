@@ -27,8 +27,8 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// </remarks>
 public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
 {
-    private readonly MicroBatcher<LatentShape, DenoiseRequest> batcher;
-    private readonly int embeddingLength;
+    private readonly MicroBatcher<LatentShape, DenoiseRequest> _batcher;
+    private readonly int _embeddingLength;
 
     /// <summary>Starts an engine in front of <paramref name="inner"/> (typically the ONNX <see cref="UnetModel"/>).</summary>
     public DenoiserEngine(INoisePredictor inner, BatchingOptions? options = null)
@@ -36,10 +36,10 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(inner);
         Options = options ?? new BatchingOptions();
         HiddenSize = inner.HiddenSize;
-        embeddingLength = TextEncoderModel.SequenceLength * HiddenSize;
-        var itemLength = embeddingLength;
-        batcher = new MicroBatcher<LatentShape, DenoiseRequest>(() => new DenoiserStaging(inner, itemLength), Options, "denoiser-engine");
-        batcher.Start();
+        _embeddingLength = TextEncoderModel.SequenceLength * HiddenSize;
+        var itemLength = _embeddingLength;
+        _batcher = new MicroBatcher<LatentShape, DenoiseRequest>(() => new DenoiserStaging(inner, itemLength), Options, "denoiser-engine");
+        _batcher.Start();
     }
 
     /// <inheritdoc />
@@ -49,10 +49,10 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
     public BatchingOptions Options { get; }
 
     /// <summary>Marks a client (stream) as active until the handle is disposed; see <see cref="ClientRegistration"/>.</summary>
-    public ClientRegistration RegisterClient() => batcher.RegisterClient();
+    public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
     /// <summary>A snapshot of calls, items, batch sizes, queue depth and waiting times.</summary>
-    public BatchingStats GetStats() => batcher.GetStats();
+    public BatchingStats GetStats() => _batcher.GetStats();
 
     /// <summary>
     /// Queues the caller's items and completes once ε has been written to <paramref name="noise"/>.
@@ -84,14 +84,14 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
             throw new ArgumentException($"{timesteps.Length} timesteps for a batch of {shape.Batch}", nameof(timesteps));
         }
 
-        if (textEmbeddings.Length != shape.Batch * embeddingLength)
+        if (textEmbeddings.Length != shape.Batch * _embeddingLength)
         {
-            throw new ArgumentException($"text embeddings hold {textEmbeddings.Length} floats, a batch of {shape.Batch} needs {shape.Batch * embeddingLength} (hidden size {HiddenSize})", nameof(textEmbeddings));
+            throw new ArgumentException($"text embeddings hold {textEmbeddings.Length} floats, a batch of {shape.Batch} needs {shape.Batch * _embeddingLength} (hidden size {HiddenSize})", nameof(textEmbeddings));
         }
 
-        return batcher.SubmitAsync(new DenoiseRequest(shape, latents, timesteps, textEmbeddings, noise), cancellationToken);
+        return _batcher.SubmitAsync(new DenoiseRequest(shape, latents, timesteps, textEmbeddings, noise), cancellationToken);
     }
 
     /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
-    public ValueTask DisposeAsync() => batcher.DisposeAsync();
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 }

@@ -6,35 +6,35 @@ namespace StreamDiffusion.Pipeline.Batching;
 internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength) : IBatchExecutor<LatentShape, DenoiseRequest>
 {
     // Grow-only; only this worker's thread touches them.
-    private float[] latents = [];
-    private float[] timesteps = [];
-    private float[] embeddings = [];
-    private float[] noise = [];
+    private float[] _latents = [];
+    private float[] _timesteps = [];
+    private float[] _embeddings = [];
+    private float[] _noise = [];
 
     public void Prepare(LatentShape key, int items)
     {
-        GrowBuffer.Ensure(ref latents, items * key.ItemLength);
-        GrowBuffer.Ensure(ref noise, items * key.ItemLength);
-        GrowBuffer.Ensure(ref timesteps, items);
-        GrowBuffer.Ensure(ref embeddings, items * embeddingLength);
+        GrowBuffer.Ensure(ref _latents, items * key.ItemLength);
+        GrowBuffer.Ensure(ref _noise, items * key.ItemLength);
+        GrowBuffer.Ensure(ref _timesteps, items);
+        GrowBuffer.Ensure(ref _embeddings, items * embeddingLength);
     }
 
     public void Stage(DenoiseRequest request, int itemOffset)
     {
         var item = request.Key.ItemLength;
-        request.Latents.Span.CopyTo(latents.AsSpan(itemOffset * item));
-        request.Timesteps.Span.CopyTo(timesteps.AsSpan(itemOffset));
-        request.TextEmbeddings.Span.CopyTo(embeddings.AsSpan(itemOffset * embeddingLength));
+        request.Latents.Span.CopyTo(_latents.AsSpan(itemOffset * item));
+        request.Timesteps.Span.CopyTo(_timesteps.AsSpan(itemOffset));
+        request.TextEmbeddings.Span.CopyTo(_embeddings.AsSpan(itemOffset * embeddingLength));
     }
 
     public void Run(LatentShape key, int items)
     {
         var length = items * key.ItemLength;
         var pending = inner.PredictNoiseAsync(
-            latents.AsMemory(0, length),
-            timesteps.AsMemory(0, items),
-            embeddings.AsMemory(0, items * embeddingLength),
-            noise.AsMemory(0, length),
+            _latents.AsMemory(0, length),
+            _timesteps.AsMemory(0, items),
+            _embeddings.AsMemory(0, items * embeddingLength),
+            _noise.AsMemory(0, length),
             key.WithBatch(items));
 
         // The ONNX predictor completes synchronously; an asynchronous inner one is waited for on
@@ -52,6 +52,6 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     public void Unstage(DenoiseRequest request, int itemOffset)
     {
         var item = request.Key.ItemLength;
-        noise.AsSpan(itemOffset * item, request.Items * item).CopyTo(request.Noise.Span);
+        _noise.AsSpan(itemOffset * item, request.Items * item).CopyTo(request.Noise.Span);
     }
 }

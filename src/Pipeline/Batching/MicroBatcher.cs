@@ -28,53 +28,53 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     where TKey : IEquatable<TKey>
     where TRequest : BatchRequest<TKey>
 {
-    private readonly string name;
-    private readonly int maxBatch;
-    private readonly int queueCapacity;
-    private readonly long maxDelayTicks;
-    private readonly long clientWindowTicks;
+    private readonly string _name;
+    private readonly int _maxBatch;
+    private readonly int _queueCapacity;
+    private readonly long _maxDelayTicks;
+    private readonly long _clientWindowTicks;
 
     // Guards the queue, the worker states, the client estimate and the call statistics; idle and
     // gathering workers wait on it.
-    private readonly object gate = new();
-    private readonly List<TRequest> queue = [];
-    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<object?> cancelCallback;
-    private readonly long[] callsByBatchSize;
+    private readonly object _gate = new();
+    private readonly List<TRequest> _queue = [];
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<object?> _cancelCallback;
+    private readonly long[] _callsByBatchSize;
 
     // Per worker: its executor (staging buffers), the batch it is building or running, its thread,
     // and the key it is holding a partial batch for (other workers leave that key's requests to it).
-    private readonly IBatchExecutor<TKey, TRequest>[] executors;
-    private readonly List<TRequest>[] batches;
-    private readonly Thread[] threads;
-    private readonly bool[] gathering;
-    private readonly TKey[] gatheringKeys;
+    private readonly IBatchExecutor<TKey, TRequest>[] _executors;
+    private readonly List<TRequest>[] _batches;
+    private readonly Thread[] _threads;
+    private readonly bool[] _gathering;
+    private readonly TKey[] _gatheringKeys;
 
-    private bool disposed;
-    private bool started;
-    private int liveWorkers;
-    private int idleWorkers;
-    private int gatheringWorkers;
-    private int takenRequests;
-    private int runningCalls;
-    private int registeredClients;
-    private int outstanding;
-    private int queuedItems;
-    private long windowStart;
-    private int windowPeak;
-    private int previousWindowPeak;
+    private bool _disposed;
+    private bool _started;
+    private int _liveWorkers;
+    private int _idleWorkers;
+    private int _gatheringWorkers;
+    private int _takenRequests;
+    private int _runningCalls;
+    private int _registeredClients;
+    private int _outstanding;
+    private int _queuedItems;
+    private long _windowStart;
+    private int _windowPeak;
+    private int _previousWindowPeak;
 
-    private long calls;
-    private long totalItems;
-    private long totalRequests;
-    private long failedCalls;
-    private long cancelledRequests;
-    private long rejectedRequests;
-    private long queueWaitTicks;
-    private long stragglerWaitTicks;
-    private long runTicks;
-    private int peakConcurrentCalls;
-    private long overlappingCalls;
+    private long _calls;
+    private long _totalItems;
+    private long _totalRequests;
+    private long _failedCalls;
+    private long _cancelledRequests;
+    private long _rejectedRequests;
+    private long _queueWaitTicks;
+    private long _stragglerWaitTicks;
+    private long _runTicks;
+    private int _peakConcurrentCalls;
+    private long _overlappingCalls;
 
     /// <param name="createExecutor">Called once per worker; each executor is used by its worker's thread only.</param>
     /// <param name="options">Batching settings.</param>
@@ -84,40 +84,40 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(createExecutor);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.name = name;
-        maxBatch = options.MaxBatch;
-        queueCapacity = options.QueueCapacity;
-        maxDelayTicks = (long)(options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
-        clientWindowTicks = Math.Max(1, (long)(options.ClientWindow.TotalSeconds * Stopwatch.Frequency));
-        callsByBatchSize = new long[maxBatch];
-        cancelCallback = state => Cancel((TRequest)state!);
-        windowStart = Stopwatch.GetTimestamp();
+        _name = name;
+        _maxBatch = options.MaxBatch;
+        _queueCapacity = options.QueueCapacity;
+        _maxDelayTicks = (long)(options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
+        _clientWindowTicks = Math.Max(1, (long)(options.ClientWindow.TotalSeconds * Stopwatch.Frequency));
+        _callsByBatchSize = new long[_maxBatch];
+        _cancelCallback = state => Cancel((TRequest)state!);
+        _windowStart = Stopwatch.GetTimestamp();
 
         var workers = options.Workers;
-        executors = new IBatchExecutor<TKey, TRequest>[workers];
-        batches = new List<TRequest>[workers];
-        threads = new Thread[workers];
-        gathering = new bool[workers];
-        gatheringKeys = new TKey[workers];
+        _executors = new IBatchExecutor<TKey, TRequest>[workers];
+        _batches = new List<TRequest>[workers];
+        _threads = new Thread[workers];
+        _gathering = new bool[workers];
+        _gatheringKeys = new TKey[workers];
         for (var w = 0; w < workers; w++)
         {
             var worker = w;
-            executors[w] = createExecutor();
-            batches[w] = [];
-            threads[w] = new Thread(() => Loop(worker)) { IsBackground = true, Name = workers == 1 ? name : $"{name} #{w + 1}" };
+            _executors[w] = createExecutor();
+            _batches[w] = [];
+            _threads[w] = new Thread(() => Loop(worker)) { IsBackground = true, Name = workers == 1 ? name : $"{name} #{w + 1}" };
         }
     }
 
     /// <summary>Starts the worker threads; called once the owning engine is fully constructed.</summary>
     public void Start()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!started)
+            if (!_started)
             {
-                started = true;
-                liveWorkers = threads.Length;
-                foreach (var thread in threads)
+                _started = true;
+                _liveWorkers = _threads.Length;
+                foreach (var thread in _threads)
                 {
                     thread.Start();
                 }
@@ -139,34 +139,34 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         request.CancellationToken = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
-            request.Registration = cancellationToken.UnsafeRegister(cancelCallback, request);
+            request.Registration = cancellationToken.UnsafeRegister(_cancelCallback, request);
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            if (request.State != BatchRequest<TKey>.Queued)
+            if (request._state != BatchRequest<TKey>.Queued)
             {
                 return new ValueTask(request.Completion.Task);
             }
 
-            if (disposed || queue.Count >= queueCapacity)
+            if (_disposed || _queue.Count >= _queueCapacity)
             {
-                request.State = BatchRequest<TKey>.Finished;
+                request._state = BatchRequest<TKey>.Finished;
                 request.Registration.Unregister();
-                if (disposed)
+                if (_disposed)
                 {
-                    return ValueTask.FromException(new ObjectDisposedException(name));
+                    return ValueTask.FromException(new ObjectDisposedException(_name));
                 }
 
-                rejectedRequests++;
-                return ValueTask.FromException(new BatchQueueFullException($"{name}: {queue.Count} requests already queued (capacity {queueCapacity})"));
+                _rejectedRequests++;
+                return ValueTask.FromException(new BatchQueueFullException($"{_name}: {_queue.Count} requests already queued (capacity {_queueCapacity})"));
             }
 
             var now = Stopwatch.GetTimestamp();
             request.EnqueuedTimestamp = now;
-            queue.Add(request);
-            queuedItems += request.Items;
-            ObserveConcurrency(now, Interlocked.Increment(ref outstanding));
+            _queue.Add(request);
+            _queuedItems += request.Items;
+            ObserveConcurrency(now, Interlocked.Increment(ref _outstanding));
             WakeOne();
         }
 
@@ -176,19 +176,19 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     /// <summary>Counts a client as active until the returned handle is disposed.</summary>
     public ClientRegistration RegisterClient()
     {
-        lock (gate)
+        lock (_gate)
         {
-            registeredClients++;
+            _registeredClients++;
         }
 
         return new ClientRegistration(() =>
         {
-            lock (gate)
+            lock (_gate)
             {
-                registeredClients--;
+                _registeredClients--;
 
                 // A worker may be holding a batch for this client; let it re-evaluate.
-                Monitor.PulseAll(gate);
+                Monitor.PulseAll(_gate);
             }
         });
     }
@@ -196,26 +196,26 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     /// <summary>Takes a snapshot of the counters.</summary>
     public BatchingStats GetStats()
     {
-        lock (gate)
+        lock (_gate)
         {
             return new BatchingStats(
-                calls,
-                totalItems,
-                totalRequests,
-                failedCalls,
-                Interlocked.Read(ref cancelledRequests),
-                rejectedRequests,
-                queue.Count,
-                queuedItems,
+                _calls,
+                _totalItems,
+                _totalRequests,
+                _failedCalls,
+                Interlocked.Read(ref _cancelledRequests),
+                _rejectedRequests,
+                _queue.Count,
+                _queuedItems,
                 ExpectedClients(Stopwatch.GetTimestamp()),
-                ImmutableArray.Create(callsByBatchSize),
-                Stopwatch.GetElapsedTime(0, queueWaitTicks),
-                Stopwatch.GetElapsedTime(0, stragglerWaitTicks),
-                Stopwatch.GetElapsedTime(0, runTicks))
+                ImmutableArray.Create(_callsByBatchSize),
+                Stopwatch.GetElapsedTime(0, _queueWaitTicks),
+                Stopwatch.GetElapsedTime(0, _stragglerWaitTicks),
+                Stopwatch.GetElapsedTime(0, _runTicks))
             {
-                Workers = threads.Length,
-                PeakConcurrentCalls = peakConcurrentCalls,
-                OverlappingCalls = overlappingCalls,
+                Workers = _threads.Length,
+                PeakConcurrentCalls = _peakConcurrentCalls,
+                OverlappingCalls = _overlappingCalls,
             };
         }
     }
@@ -225,87 +225,87 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     {
         TRequest[] pending;
         bool wasStarted;
-        lock (gate)
+        lock (_gate)
         {
-            wasStarted = started;
-            if (disposed)
+            wasStarted = _started;
+            if (_disposed)
             {
                 pending = [];
             }
             else
             {
-                disposed = true;
-                pending = [.. queue];
+                _disposed = true;
+                pending = [.. _queue];
                 foreach (var request in pending)
                 {
-                    request.State = BatchRequest<TKey>.Finished;
+                    request._state = BatchRequest<TKey>.Finished;
                 }
 
-                queue.Clear();
-                queuedItems = 0;
-                Monitor.PulseAll(gate);
+                _queue.Clear();
+                _queuedItems = 0;
+                Monitor.PulseAll(_gate);
             }
         }
 
         foreach (var request in pending)
         {
             Release(request);
-            request.Completion.TrySetException(new ObjectDisposedException(name, "The engine was disposed before this request ran."));
+            request.Completion.TrySetException(new ObjectDisposedException(_name, "The engine was disposed before this request ran."));
         }
 
         if (wasStarted)
         {
-            await stopped.Task.ConfigureAwait(false);
+            await _stopped.Task.ConfigureAwait(false);
         }
     }
 
     private void Loop(int worker)
     {
-        var executor = executors[worker];
-        var batch = batches[worker];
+        var executor = _executors[worker];
+        var batch = _batches[worker];
         try
         {
             while (true)
             {
                 TKey key;
                 int items;
-                lock (gate)
+                lock (_gate)
                 {
-                    if (!disposed && FirstAvailable() < 0)
+                    if (!_disposed && FirstAvailable() < 0)
                     {
-                        idleWorkers++;
+                        _idleWorkers++;
 
                         // A worker holding a partial batch stops holding it once another is idle.
-                        if (gatheringWorkers > 0)
+                        if (_gatheringWorkers > 0)
                         {
-                            Monitor.PulseAll(gate);
+                            Monitor.PulseAll(_gate);
                         }
 
                         do
                         {
-                            Monitor.Wait(gate);
+                            Monitor.Wait(_gate);
                         }
-                        while (!disposed && FirstAvailable() < 0);
-                        idleWorkers--;
+                        while (!_disposed && FirstAvailable() < 0);
+                        _idleWorkers--;
                     }
 
-                    if (disposed)
+                    if (_disposed)
                     {
                         return;
                     }
 
                     var now = Stopwatch.GetTimestamp();
-                    key = queue[FirstAvailable()].Key;
+                    key = _queue[FirstAvailable()].Key;
                     items = 0;
                     Take(batch, key, ref items, ShareOfQueued(key));
-                    if (maxDelayTicks > 0)
+                    if (_maxDelayTicks > 0)
                     {
                         items = WaitForStragglers(worker, batch, key, items, now);
                     }
 
                     // What this batch left to the idle workers (its key beyond this worker's share, other
                     // keys, more than fits) goes to them now.
-                    if (idleWorkers > 0 && FirstAvailable() >= 0)
+                    if (_idleWorkers > 0 && FirstAvailable() >= 0)
                     {
                         WakeIdle();
                     }
@@ -313,15 +313,15 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     var start = Stopwatch.GetTimestamp();
                     foreach (var request in batch)
                     {
-                        queueWaitTicks += start - request.EnqueuedTimestamp;
+                        _queueWaitTicks += start - request.EnqueuedTimestamp;
                     }
                 }
 
                 if (!Execute(executor, batch, key, items))
                 {
-                    lock (gate)
+                    lock (_gate)
                     {
-                        takenRequests -= batch.Count;
+                        _takenRequests -= batch.Count;
                     }
                 }
 
@@ -330,9 +330,9 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
         finally
         {
-            if (Interlocked.Decrement(ref liveWorkers) == 0)
+            if (Interlocked.Decrement(ref _liveWorkers) == 0)
             {
-                stopped.TrySetResult();
+                _stopped.TrySetResult();
             }
         }
     }
@@ -342,14 +342,14 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     // passed. Alone, a client's request goes straight through.
     private int WaitForStragglers(int worker, List<TRequest> batch, TKey key, int items, long now)
     {
-        var deadline = now + maxDelayTicks;
+        var deadline = now + _maxDelayTicks;
         var waited = false;
-        gathering[worker] = true;
-        gatheringKeys[worker] = key;
-        gatheringWorkers++;
+        _gathering[worker] = true;
+        _gatheringKeys[worker] = key;
+        _gatheringWorkers++;
         try
         {
-            while (items < maxBatch && !disposed && idleWorkers == 0 && batch.Count < ClientsThatCouldJoin(batch.Count))
+            while (items < _maxBatch && !_disposed && _idleWorkers == 0 && batch.Count < ClientsThatCouldJoin(batch.Count))
             {
                 var remaining = deadline - Stopwatch.GetTimestamp();
                 if (remaining <= 0)
@@ -358,39 +358,39 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 }
 
                 waited = true;
-                Monitor.Wait(gate, (int)Math.Clamp(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue));
+                Monitor.Wait(_gate, (int)Math.Clamp(Math.Ceiling(remaining * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue));
                 Take(batch, key, ref items, int.MaxValue);
             }
         }
         finally
         {
-            gathering[worker] = false;
-            gatheringKeys[worker] = default!;
-            gatheringWorkers--;
+            _gathering[worker] = false;
+            _gatheringKeys[worker] = default!;
+            _gatheringWorkers--;
         }
 
         if (waited)
         {
-            stragglerWaitTicks += Stopwatch.GetTimestamp() - now;
+            _stragglerWaitTicks += Stopwatch.GetTimestamp() - now;
         }
 
         return items;
     }
 
     // Clients whose request is already held by another worker cannot send one for this batch.
-    private int ClientsThatCouldJoin(int own) => ExpectedClients(Stopwatch.GetTimestamp()) - (takenRequests - own);
+    private int ClientsThatCouldJoin(int own) => ExpectedClients(Stopwatch.GetTimestamp()) - (_takenRequests - own);
 
     // Index of the oldest queued request whose key no worker is gathering, or -1.
     private int FirstAvailable()
     {
-        if (gatheringWorkers == 0)
+        if (_gatheringWorkers == 0)
         {
-            return queue.Count > 0 ? 0 : -1;
+            return _queue.Count > 0 ? 0 : -1;
         }
 
-        for (var i = 0; i < queue.Count; i++)
+        for (var i = 0; i < _queue.Count; i++)
         {
-            if (!IsGathered(queue[i].Key))
+            if (!IsGathered(_queue[i].Key))
             {
                 return i;
             }
@@ -401,9 +401,9 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
     private bool IsGathered(TKey key)
     {
-        for (var w = 0; w < gathering.Length; w++)
+        for (var w = 0; w < _gathering.Length; w++)
         {
-            if (gathering[w] && gatheringKeys[w].Equals(key))
+            if (_gathering[w] && _gatheringKeys[w].Equals(key))
             {
                 return true;
             }
@@ -416,26 +416,26 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     // could reach an idle worker that must leave the request to the gatherer.
     private void WakeOne()
     {
-        if (gatheringWorkers > 0)
+        if (_gatheringWorkers > 0)
         {
-            Monitor.PulseAll(gate);
+            Monitor.PulseAll(_gate);
         }
         else
         {
-            Monitor.Pulse(gate);
+            Monitor.Pulse(_gate);
         }
     }
 
     // Wakes the idle workers for work left in the queue; each takes its share or goes back to sleep.
     private void WakeIdle()
     {
-        if (gatheringWorkers > 0 || idleWorkers > 1)
+        if (_gatheringWorkers > 0 || _idleWorkers > 1)
         {
-            Monitor.PulseAll(gate);
+            Monitor.PulseAll(_gate);
         }
         else
         {
-            Monitor.Pulse(gate);
+            Monitor.Pulse(_gate);
         }
     }
 
@@ -444,13 +444,13 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     // them while the others idle (on a CPU two calls of n items beat one call of 2n).
     private int ShareOfQueued(TKey key)
     {
-        if (idleWorkers == 0)
+        if (_idleWorkers == 0)
         {
             return int.MaxValue;
         }
 
         var queued = 0;
-        foreach (var request in queue)
+        foreach (var request in _queue)
         {
             if (request.Key.Equals(key))
             {
@@ -458,7 +458,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             }
         }
 
-        return (queued + idleWorkers) / (idleWorkers + 1);
+        return (queued + _idleWorkers) / (_idleWorkers + 1);
     }
 
     // Moves queued requests with this key into the batch, oldest first, while they fit and the batch
@@ -466,15 +466,15 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     // exceeds MaxBatch (it then runs alone).
     private void Take(List<TRequest> batch, TKey key, ref int items, int maxRequests)
     {
-        for (var i = 0; i < queue.Count && items < maxBatch && batch.Count < maxRequests;)
+        for (var i = 0; i < _queue.Count && items < _maxBatch && batch.Count < maxRequests;)
         {
-            var request = queue[i];
-            if (request.Key.Equals(key) && (batch.Count == 0 || items + request.Items <= maxBatch))
+            var request = _queue[i];
+            if (request.Key.Equals(key) && (batch.Count == 0 || items + request.Items <= _maxBatch))
             {
-                queue.RemoveAt(i);
-                queuedItems -= request.Items;
-                takenRequests++;
-                Volatile.Write(ref request.State, BatchRequest<TKey>.Staging);
+                _queue.RemoveAt(i);
+                _queuedItems -= request.Items;
+                _takenRequests++;
+                Volatile.Write(ref request._state, BatchRequest<TKey>.Staging);
                 batch.Add(request);
                 items += request.Items;
             }
@@ -499,7 +499,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             {
                 executor.Stage(request, offset);
                 offset += request.Items;
-                if (Interlocked.CompareExchange(ref request.State, BatchRequest<TKey>.Running, BatchRequest<TKey>.Staging) == BatchRequest<TKey>.Staging)
+                if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Running, BatchRequest<TKey>.Staging) == BatchRequest<TKey>.Staging)
                 {
                     running++;
                 }
@@ -507,7 +507,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 {
                     // The caller cancelled while we were gathering or staging: its slot still
                     // runs (harmless) but it completes now, as cancelled.
-                    Volatile.Write(ref request.State, BatchRequest<TKey>.Finished);
+                    Volatile.Write(ref request._state, BatchRequest<TKey>.Finished);
                     FinishCancelled(request);
                 }
             }
@@ -518,7 +518,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             }
 
             Exception? failure = null;
-            var concurrent = Interlocked.Increment(ref runningCalls);
+            var concurrent = Interlocked.Increment(ref _runningCalls);
             var start = Stopwatch.GetTimestamp();
             try
             {
@@ -530,41 +530,41 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             }
 
             var elapsed = Stopwatch.GetTimestamp() - start;
-            Interlocked.Decrement(ref runningCalls);
-            lock (gate)
+            Interlocked.Decrement(ref _runningCalls);
+            lock (_gate)
             {
-                calls++;
-                totalItems += items;
-                totalRequests += batch.Count;
-                callsByBatchSize[Math.Min(items, maxBatch) - 1]++;
-                runTicks += elapsed;
-                peakConcurrentCalls = Math.Max(peakConcurrentCalls, concurrent);
+                _calls++;
+                _totalItems += items;
+                _totalRequests += batch.Count;
+                _callsByBatchSize[Math.Min(items, _maxBatch) - 1]++;
+                _runTicks += elapsed;
+                _peakConcurrentCalls = Math.Max(_peakConcurrentCalls, concurrent);
                 if (concurrent > 1)
                 {
-                    overlappingCalls++;
+                    _overlappingCalls++;
                 }
 
                 if (failure is not null)
                 {
-                    failedCalls++;
+                    _failedCalls++;
                 }
 
                 // These clients are about to be released: a gathering worker may count them again.
-                takenRequests -= batch.Count;
+                _takenRequests -= batch.Count;
                 released = true;
             }
 
             offset = 0;
             foreach (var request in batch)
             {
-                if (Interlocked.CompareExchange(ref request.State, BatchRequest<TKey>.Completing, BatchRequest<TKey>.Running) == BatchRequest<TKey>.Running)
+                if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Completing, BatchRequest<TKey>.Running) == BatchRequest<TKey>.Running)
                 {
                     if (failure is null)
                     {
                         executor.Unstage(request, offset);
                     }
 
-                    Volatile.Write(ref request.State, BatchRequest<TKey>.Finished);
+                    Volatile.Write(ref request._state, BatchRequest<TKey>.Finished);
                     Release(request);
                     if (failure is null)
                     {
@@ -596,13 +596,13 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     {
         while (true)
         {
-            var state = Volatile.Read(ref request.State);
+            var state = Volatile.Read(ref request._state);
             if (state == BatchRequest<TKey>.Finished)
             {
                 return;
             }
 
-            if (Interlocked.CompareExchange(ref request.State, BatchRequest<TKey>.Finished, state) != state)
+            if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Finished, state) != state)
             {
                 continue;
             }
@@ -623,19 +623,19 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
     private void Cancel(TRequest request)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (request.State == BatchRequest<TKey>.Queued)
+            if (request._state == BatchRequest<TKey>.Queued)
             {
-                request.State = BatchRequest<TKey>.Finished;
-                if (queue.Remove(request))
+                request._state = BatchRequest<TKey>.Finished;
+                if (_queue.Remove(request))
                 {
-                    queuedItems -= request.Items;
-                    Interlocked.Decrement(ref outstanding);
+                    _queuedItems -= request.Items;
+                    Interlocked.Decrement(ref _outstanding);
                 }
 
                 request.Registration.Unregister();
-                Interlocked.Increment(ref cancelledRequests);
+                Interlocked.Increment(ref _cancelledRequests);
                 request.Completion.TrySetCanceled(request.CancellationToken);
                 return;
             }
@@ -643,18 +643,18 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
         while (true)
         {
-            var state = Volatile.Read(ref request.State);
+            var state = Volatile.Read(ref request._state);
             if (state == BatchRequest<TKey>.Staging)
             {
                 // The loop completes it once staging is done.
-                if (Interlocked.CompareExchange(ref request.State, BatchRequest<TKey>.CancelRequested, state) == state)
+                if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.CancelRequested, state) == state)
                 {
                     return;
                 }
             }
             else if (state == BatchRequest<TKey>.Running)
             {
-                if (Interlocked.CompareExchange(ref request.State, BatchRequest<TKey>.Finished, state) == state)
+                if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Finished, state) == state)
                 {
                     FinishCancelled(request);
                     return;
@@ -670,7 +670,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private void FinishCancelled(TRequest request)
     {
         Release(request);
-        Interlocked.Increment(ref cancelledRequests);
+        Interlocked.Increment(ref _cancelledRequests);
         request.Completion.TrySetCanceled(request.CancellationToken);
     }
 
@@ -679,30 +679,30 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private void Release(TRequest request)
     {
         request.Registration.Unregister();
-        Interlocked.Decrement(ref outstanding);
+        Interlocked.Decrement(ref _outstanding);
     }
 
     // Unregistered callers are counted by how many requests were outstanding together recently.
     private void ObserveConcurrency(long now, int concurrent)
     {
         RollWindow(now);
-        windowPeak = Math.Max(windowPeak, concurrent);
+        _windowPeak = Math.Max(_windowPeak, concurrent);
     }
 
     private int ExpectedClients(long now)
     {
         RollWindow(now);
-        return Math.Max(registeredClients, Math.Max(windowPeak, previousWindowPeak));
+        return Math.Max(_registeredClients, Math.Max(_windowPeak, _previousWindowPeak));
     }
 
     private void RollWindow(long now)
     {
-        var age = now - windowStart;
-        if (age >= clientWindowTicks)
+        var age = now - _windowStart;
+        if (age >= _clientWindowTicks)
         {
-            previousWindowPeak = age >= 2 * clientWindowTicks ? 0 : windowPeak;
-            windowPeak = 0;
-            windowStart = now;
+            _previousWindowPeak = age >= 2 * _clientWindowTicks ? 0 : _windowPeak;
+            _windowPeak = 0;
+            _windowStart = now;
         }
     }
 }

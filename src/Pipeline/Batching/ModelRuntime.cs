@@ -12,8 +12,8 @@ namespace StreamDiffusion.Pipeline.Batching;
 public sealed class ModelRuntime : IAsyncDisposable
 {
     private const int PromptCacheCapacity = 128;
-    private readonly ConcurrentDictionary<string, float[]> promptCache = new(StringComparer.Ordinal);
-    private readonly bool ownsPack;
+    private readonly ConcurrentDictionary<string, float[]> _promptCache = new(StringComparer.Ordinal);
+    private readonly bool _ownsPack;
 
     /// <summary>Starts engines in front of the pack's own UNet, text encoder and codec; <paramref name="batching"/> defaults to <see cref="BatchingOptions.ForProvider"/> of the pack's provider.</summary>
     public ModelRuntime(ModelPack pack, BatchingOptions? batching = null, bool ownsPack = true)
@@ -44,7 +44,7 @@ public sealed class ModelRuntime : IAsyncDisposable
         }
 
         Pack = pack;
-        this.ownsPack = ownsPack;
+        _ownsPack = ownsPack;
         batching ??= BatchingOptions.ForProvider(pack.Provider);
         Denoiser = new DenoiserEngine(denoiser, batching);
         TextEncoder = new TextEncoderEngine(pack.HiddenSize, textEncoder, batching);
@@ -80,7 +80,7 @@ public sealed class ModelRuntime : IAsyncDisposable
     public async ValueTask<float[]> EncodePromptAsync(string prompt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        if (promptCache.TryGetValue(prompt, out var cached))
+        if (_promptCache.TryGetValue(prompt, out var cached))
         {
             return cached;
         }
@@ -88,12 +88,12 @@ public sealed class ModelRuntime : IAsyncDisposable
         var ids = new long[TextEncoderModel.SequenceLength];
         Pack.Tokenizer.EncodePadded(prompt, ids);
         var embedding = await TextEncoder.EncodeAsync(ids, cancellationToken).ConfigureAwait(false);
-        if (promptCache.Count >= PromptCacheCapacity)
+        if (_promptCache.Count >= PromptCacheCapacity)
         {
-            promptCache.Clear();
+            _promptCache.Clear();
         }
 
-        promptCache[prompt] = embedding;
+        _promptCache[prompt] = embedding;
         return embedding;
     }
 
@@ -108,7 +108,7 @@ public sealed class ModelRuntime : IAsyncDisposable
         await Denoiser.DisposeAsync().ConfigureAwait(false);
         await TextEncoder.DisposeAsync().ConfigureAwait(false);
         await Codec.DisposeAsync().ConfigureAwait(false);
-        if (ownsPack)
+        if (_ownsPack)
         {
             Pack.Dispose();
         }

@@ -13,8 +13,8 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// </remarks>
 public sealed class TextEncoderEngine : IAsyncDisposable
 {
-    private readonly MicroBatcher<int, TextEncodeRequest> batcher;
-    private readonly int embeddingLength;
+    private readonly MicroBatcher<int, TextEncodeRequest> _batcher;
+    private readonly int _embeddingLength;
 
     /// <summary>Starts an engine in front of an ONNX text encoder.</summary>
     public TextEncoderEngine(TextEncoderModel model, BatchingOptions? options = null)
@@ -31,11 +31,11 @@ public sealed class TextEncoderEngine : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
         ArgumentNullException.ThrowIfNull(encode);
         HiddenSize = hiddenSize;
-        embeddingLength = TextEncoderModel.SequenceLength * hiddenSize;
-        var rowLength = embeddingLength;
+        _embeddingLength = TextEncoderModel.SequenceLength * hiddenSize;
+        var rowLength = _embeddingLength;
         Options = options ?? new BatchingOptions();
-        batcher = new MicroBatcher<int, TextEncodeRequest>(() => new TextEncoderStaging(encode, rowLength), Options, "text-encoder-engine");
-        batcher.Start();
+        _batcher = new MicroBatcher<int, TextEncodeRequest>(() => new TextEncoderStaging(encode, rowLength), Options, "text-encoder-engine");
+        _batcher.Start();
     }
 
     /// <summary>Embedding width D.</summary>
@@ -45,10 +45,10 @@ public sealed class TextEncoderEngine : IAsyncDisposable
     public BatchingOptions Options { get; }
 
     /// <summary>Marks a client as active until the handle is disposed.</summary>
-    public ClientRegistration RegisterClient() => batcher.RegisterClient();
+    public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
     /// <summary>A snapshot of the engine's counters (items are id rows).</summary>
-    public BatchingStats GetStats() => batcher.GetStats();
+    public BatchingStats GetStats() => _batcher.GetStats();
 
     /// <summary>Encodes <c>ids.Length / 77</c> id rows into <paramref name="embeddings"/> ([rows,77,D]).</summary>
     /// <exception cref="ArgumentException">Lengths are not whole rows or do not match (thrown synchronously).</exception>
@@ -60,24 +60,24 @@ public sealed class TextEncoderEngine : IAsyncDisposable
             throw new ArgumentException($"expected whole rows of {TextEncoderModel.SequenceLength} ids, got {ids.Length}", nameof(ids));
         }
 
-        if (embeddings.Length != rows * embeddingLength)
+        if (embeddings.Length != rows * _embeddingLength)
         {
-            throw new ArgumentException($"embeddings hold {embeddings.Length} floats, {rows} rows need {rows * embeddingLength}", nameof(embeddings));
+            throw new ArgumentException($"embeddings hold {embeddings.Length} floats, {rows} rows need {rows * _embeddingLength}", nameof(embeddings));
         }
 
-        return batcher.SubmitAsync(new TextEncodeRequest(rows, ids, embeddings), cancellationToken);
+        return _batcher.SubmitAsync(new TextEncodeRequest(rows, ids, embeddings), cancellationToken);
     }
 
     /// <summary>Encodes one or more id rows into a new [rows,77,D] array (for prompt changes, where an allocation does not matter).</summary>
     public async ValueTask<float[]> EncodeAsync(ReadOnlyMemory<long> ids, CancellationToken cancellationToken = default)
     {
-        var result = new float[ids.Length / TextEncoderModel.SequenceLength * embeddingLength];
+        var result = new float[ids.Length / TextEncoderModel.SequenceLength * _embeddingLength];
         await EncodeAsync(ids, result, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
     /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
-    public ValueTask DisposeAsync() => batcher.DisposeAsync();
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
     private static TextEncoderModel NotNull(TextEncoderModel model)
     {

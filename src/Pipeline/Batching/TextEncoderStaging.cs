@@ -6,21 +6,21 @@ namespace StreamDiffusion.Pipeline.Batching;
 internal sealed class TextEncoderStaging(TextEncodeFunction encode, int embeddingLength) : IBatchExecutor<int, TextEncodeRequest>
 {
     // Grow-only; only this worker's thread touches them.
-    private long[] ids = [];
-    private float[] embeddings = [];
+    private long[] _ids = [];
+    private float[] _embeddings = [];
 
     public void Prepare(int key, int items)
     {
-        GrowBuffer.Ensure(ref ids, items * TextEncoderModel.SequenceLength);
-        GrowBuffer.Ensure(ref embeddings, items * embeddingLength);
+        GrowBuffer.Ensure(ref _ids, items * TextEncoderModel.SequenceLength);
+        GrowBuffer.Ensure(ref _embeddings, items * embeddingLength);
     }
 
     public void Stage(TextEncodeRequest request, int itemOffset) =>
-        request.Ids.Span.CopyTo(ids.AsSpan(itemOffset * TextEncoderModel.SequenceLength));
+        request.Ids.Span.CopyTo(_ids.AsSpan(itemOffset * TextEncoderModel.SequenceLength));
 
     public void Run(int key, int items) =>
-        encode(ids.AsSpan(0, items * TextEncoderModel.SequenceLength), items, embeddings.AsSpan(0, items * embeddingLength));
+        encode(_ids.AsSpan(0, items * TextEncoderModel.SequenceLength), items, _embeddings.AsSpan(0, items * embeddingLength));
 
     public void Unstage(TextEncodeRequest request, int itemOffset) =>
-        embeddings.AsSpan(itemOffset * embeddingLength, request.Items * embeddingLength).CopyTo(request.Embeddings.Span);
+        _embeddings.AsSpan(itemOffset * embeddingLength, request.Items * embeddingLength).CopyTo(request.Embeddings.Span);
 }

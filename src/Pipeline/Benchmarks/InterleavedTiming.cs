@@ -9,42 +9,42 @@ namespace StreamDiffusion.Pipeline.Benchmarks;
 /// </summary>
 internal sealed class InterleavedTiming
 {
-    private readonly List<long[]> rounds = [];
-    private readonly int contenders;
-    private int frames;
+    private readonly List<long[]> _rounds = [];
+    private readonly int _contenders;
+    private int _frames;
 
     public InterleavedTiming(int contenders)
     {
-        this.contenders = contenders;
+        _contenders = contenders;
     }
 
     /// <summary>Rounds recorded.</summary>
-    public int Rounds => rounds.Count;
+    public int Rounds => _rounds.Count;
 
     /// <summary>Records one round: the Stopwatch ticks each contender took for <paramref name="roundFrames"/> frames.</summary>
     public void Add(long[] ticks, int roundFrames)
     {
-        if (ticks.Length != contenders)
+        if (ticks.Length != _contenders)
         {
-            throw new ArgumentException($"expected {contenders} timings, got {ticks.Length}", nameof(ticks));
+            throw new ArgumentException($"expected {_contenders} timings, got {ticks.Length}", nameof(ticks));
         }
 
-        rounds.Add(ticks);
-        frames += roundFrames;
+        _rounds.Add(ticks);
+        _frames += roundFrames;
     }
 
     /// <summary>Frames per second of a contender over all rounds.</summary>
     public double FramesPerSecond(int contender)
     {
-        var ticks = rounds.Sum(r => r[contender]);
-        return frames / Math.Max((double)ticks / Stopwatch.Frequency, 1e-9);
+        var ticks = _rounds.Sum(r => r[contender]);
+        return _frames / Math.Max((double)ticks / Stopwatch.Frequency, 1e-9);
     }
 
     /// <summary>Median over rounds of throughput(<paramref name="a"/>) / throughput(<paramref name="b"/>).</summary>
     public double Ratio(int a, int b)
     {
         // Each round gave both contenders the same frames, so the throughput ratio is the inverse time ratio.
-        var ratios = rounds.Select(r => (double)Math.Max(r[b], 1) / Math.Max(r[a], 1)).Order().ToArray();
+        var ratios = _rounds.Select(r => (double)Math.Max(r[b], 1) / Math.Max(r[a], 1)).Order().ToArray();
         if (ratios.Length == 0)
         {
             return double.NaN;

@@ -8,20 +8,20 @@ namespace StreamDiffusion.Pipeline.Benchmarks;
 /// </summary>
 internal sealed class OnnxTimer
 {
-    private long ticks;
-    private long calls;
+    private long _ticks;
+    private long _calls;
 
     /// <summary>Stopwatch ticks spent inside timed calls so far.</summary>
-    public long Ticks => Interlocked.Read(ref ticks);
+    public long Ticks => Interlocked.Read(ref _ticks);
 
     /// <summary>Timed calls so far.</summary>
-    public long Calls => Interlocked.Read(ref calls);
+    public long Calls => Interlocked.Read(ref _calls);
 
     /// <summary>Records a call that started at <paramref name="startTimestamp"/> and ends now.</summary>
     public void Stop(long startTimestamp)
     {
-        Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - startTimestamp);
-        Interlocked.Increment(ref calls);
+        Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - startTimestamp);
+        Interlocked.Increment(ref _calls);
     }
 
     /// <summary>Milliseconds for a tick count from <see cref="Ticks"/>.</summary>

@@ -39,7 +39,7 @@ public sealed class PipelineBenchmark
     private const string AllocationCounter =
         "GC.GetTotalAllocatedBytes(precise: true), process-wide (every thread: caller, engine loops, thread pool), over the timed frames after warm-up, JPEG in and out, filter off";
 
-    private static readonly string[] PhaseNames =
+    private static readonly string[] s_phaseNames =
     [
         "load model",
         "stream batch vs sequential",
@@ -51,42 +51,42 @@ public sealed class PipelineBenchmark
         "engine batching, 4 streams",
     ];
 
-    private static readonly int[] TwoSteps = [32, 45];
-    private static readonly int[] FourSteps = [0, 16, 32, 45];
+    private static readonly int[] s_twoSteps = [32, 45];
+    private static readonly int[] s_fourSteps = [0, 16, 32, 45];
 
-    private readonly BenchmarkOptions options;
-    private readonly Action<BenchmarkProgress>? progress;
-    private readonly CancellationToken cancellationToken;
-    private readonly OnnxTimer timer = new();
-    private readonly List<BenchmarkDetail> details = [];
+    private readonly BenchmarkOptions _options;
+    private readonly Action<BenchmarkProgress>? _progress;
+    private readonly CancellationToken _cancellationToken;
+    private readonly OnnxTimer _timer = new();
+    private readonly List<BenchmarkDetail> _details = [];
 
-    private string? temporaryPack;
-    private ModelPack? pack;
-    private INoisePredictor? timedUnet;
-    private ILatentCodec? timedCodec;
-    private TextEncodeFunction? timedTextEncoder;
-    private ModelRuntime? runtime;
-    private BenchmarkFrames? frames;
-    private float[][] latents = [];
-    private float[] positive = [];
-    private float[] negative = [];
-    private int phase;
+    private string? _temporaryPack;
+    private ModelPack? _pack;
+    private INoisePredictor? _timedUnet;
+    private ILatentCodec? _timedCodec;
+    private TextEncodeFunction? _timedTextEncoder;
+    private ModelRuntime? _runtime;
+    private BenchmarkFrames? _frames;
+    private float[][] _latents = [];
+    private float[] _positive = [];
+    private float[] _negative = [];
+    private int _phase;
 
     private PipelineBenchmark(BenchmarkOptions options, Action<BenchmarkProgress>? progress, CancellationToken cancellationToken)
     {
-        this.options = options;
-        this.progress = progress;
-        this.cancellationToken = cancellationToken;
+        _options = options;
+        _progress = progress;
+        _cancellationToken = cancellationToken;
     }
 
     /// <summary>Names of the phases, in the order they run (for progress displays).</summary>
-    public static IReadOnlyList<string> Phases => PhaseNames;
+    public static IReadOnlyList<string> Phases => s_phaseNames;
 
-    private ModelRuntime Runtime => runtime!;
+    private ModelRuntime Runtime => _runtime!;
 
-    private BenchmarkFrames Frames => frames!;
+    private BenchmarkFrames Frames => _frames!;
 
-    private int Size => options.Size;
+    private int Size => _options.Size;
 
     /// <summary>Runs every measurement and returns the report.</summary>
     /// <param name="options">Model, size and frame counts.</param>
@@ -139,8 +139,8 @@ public sealed class PipelineBenchmark
         await LoadAsync().ConfigureAwait(false);
 
         StartPhase(1);
-        var batchedTwo = await StreamBatchVsSequentialAsync(TwoSteps, 0, 0.4).ConfigureAwait(false);
-        var batchedFour = await StreamBatchVsSequentialAsync(FourSteps, 0.4, 1).ConfigureAwait(false);
+        var batchedTwo = await StreamBatchVsSequentialAsync(s_twoSteps, 0, 0.4).ConfigureAwait(false);
+        var batchedFour = await StreamBatchVsSequentialAsync(s_fourSteps, 0.4, 1).ConfigureAwait(false);
 
         StartPhase(2);
         var (selfVsFull, initializeVsFull) = await ResidualCfgAsync().ConfigureAwait(false);
@@ -182,20 +182,20 @@ public sealed class PipelineBenchmark
                 RuntimeInformation.OSDescription,
                 RuntimeInformation.FrameworkDescription,
                 OrtEnv.Instance().GetVersionString(),
-                pack!.Provider.ToString(),
+                _pack!.Provider.ToString(),
                 Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 1)),
             Settings = new BenchmarkSettings
             {
-                Model = options.ModelDirectory is null ? "synthetic" : Path.GetFullPath(options.ModelDirectory),
-                ComputeLayers = options.ModelDirectory is null ? options.ComputeLayers : null,
-                ComputeChannels = options.ModelDirectory is null ? options.ComputeChannels : null,
+                Model = _options.ModelDirectory is null ? "synthetic" : Path.GetFullPath(_options.ModelDirectory),
+                ComputeLayers = _options.ModelDirectory is null ? _options.ComputeLayers : null,
+                ComputeChannels = _options.ModelDirectory is null ? _options.ComputeChannels : null,
                 Codec = Runtime.Codec.Name,
                 Size = Size,
-                Frames = options.Frames,
-                Warmup = options.Warmup,
-                FilterFrames = options.FilterFrames,
-                ChunkFrames = options.ChunkFrames,
-                TIndexLists = new Dictionary<string, int[]>(StringComparer.Ordinal) { ["2"] = TwoSteps, ["4"] = FourSteps },
+                Frames = _options.Frames,
+                Warmup = _options.Warmup,
+                FilterFrames = _options.FilterFrames,
+                ChunkFrames = _options.ChunkFrames,
+                TIndexLists = new Dictionary<string, int[]>(StringComparer.Ordinal) { ["2"] = s_twoSteps, ["4"] = s_fourSteps },
                 Cfg = "self (except the CFG comparison)",
                 Guidance = Guidance,
                 FilterThreshold = FilterThreshold,
@@ -205,38 +205,38 @@ public sealed class PipelineBenchmark
                 SeparateMaxBatch = 1,
                 SharedWorkers = Runtime.Denoiser.Options.Workers,
                 SeparateWorkers = Batching(1).Workers,
-                Photo = options.PhotoPath is null ? "test card" : Path.GetFileName(options.PhotoPath),
+                Photo = _options.PhotoPath is null ? "test card" : Path.GetFileName(_options.PhotoPath),
                 PanFrames = BenchmarkFrames.PanFrames,
                 AllocationCounter = AllocationCounter,
-                Quick = options.Quick,
+                Quick = _options.Quick,
             },
-            Details = details.ToArray(),
+            Details = _details.ToArray(),
         };
     }
 
     private async Task LoadAsync()
     {
-        var directory = options.ModelDirectory;
+        var directory = _options.ModelDirectory;
         if (directory is null)
         {
             // A private pack per run: the compute knobs differ from the host's default pack, and a temp folder cannot go stale.
-            temporaryPack = Path.Combine(Path.GetTempPath(), "streamdiffusion-bench-" + Guid.NewGuid().ToString("N"));
-            SyntheticPackWriter.Write(temporaryPack, new SyntheticPackOptions
+            _temporaryPack = Path.Combine(Path.GetTempPath(), "streamdiffusion-bench-" + Guid.NewGuid().ToString("N"));
+            SyntheticPackWriter.Write(_temporaryPack, new SyntheticPackOptions
             {
                 Family = SyntheticFamily.SdTurbo,
                 ImageSize = Size,
                 Taesd = true,
-                ComputeLayers = options.ComputeLayers,
-                ComputeChannels = options.ComputeChannels,
+                ComputeLayers = _options.ComputeLayers,
+                ComputeChannels = _options.ComputeChannels,
             });
-            directory = temporaryPack;
+            directory = _temporaryPack;
         }
 
-        pack = ModelPack.Load(directory, options.PackOptions);
-        timedUnet = new TimedNoisePredictor(pack.Unet, timer);
-        timedCodec = new TimedLatentCodec(pack.Codec, timer);
-        var encoder = pack.TextEncoder;
-        timedTextEncoder = (ids, batch, embeddings) =>
+        _pack = ModelPack.Load(directory, _options.PackOptions);
+        _timedUnet = new TimedNoisePredictor(_pack.Unet, _timer);
+        _timedCodec = new TimedLatentCodec(_pack.Codec, _timer);
+        var encoder = _pack.TextEncoder;
+        _timedTextEncoder = (ids, batch, embeddings) =>
         {
             var start = Stopwatch.GetTimestamp();
             try
@@ -245,38 +245,38 @@ public sealed class PipelineBenchmark
             }
             finally
             {
-                timer.Stop(start);
+                _timer.Stop(start);
             }
         };
-        runtime = NewRuntime(Batching(Streams * TwoSteps.Length));
+        _runtime = NewRuntime(Batching(Streams * s_twoSteps.Length));
 
-        var count = options.Warmup + Math.Max(options.Frames, options.FilterFrames);
-        frames = BenchmarkFrames.Create(options.PhotoPath, Size, count);
-        latents = new float[count][];
+        var count = _options.Warmup + Math.Max(_options.Frames, _options.FilterFrames);
+        _frames = BenchmarkFrames.Create(_options.PhotoPath, Size, count);
+        _latents = new float[count][];
         var shape = LatentShape;
         for (var i = 0; i < count; i++)
         {
-            latents[i] = new float[shape.Length];
-            await Runtime.Codec.EncodeAsync(Frames.Tensors[i], 1, Size, Size, latents[i], cancellationToken).ConfigureAwait(false);
+            _latents[i] = new float[shape.Length];
+            await Runtime.Codec.EncodeAsync(Frames.Tensors[i], 1, Size, Size, _latents[i], _cancellationToken).ConfigureAwait(false);
         }
 
-        positive = await Runtime.EncodePromptAsync(Prompt, cancellationToken).ConfigureAwait(false);
-        negative = await Runtime.EncodePromptAsync(NegativePrompt, cancellationToken).ConfigureAwait(false);
+        _positive = await Runtime.EncodePromptAsync(Prompt, _cancellationToken).ConfigureAwait(false);
+        _negative = await Runtime.EncodePromptAsync(NegativePrompt, _cancellationToken).ConfigureAwait(false);
     }
 
     private LatentShape LatentShape => new(1, 4, Size / 8, Size / 8);
 
     // The host's defaults for the pack's provider (BatchingOptions.ForProvider: four workers on the CPU,
     // one on a GPU), so the shared engine is measured as the host runs it.
-    private BatchingOptions Batching(int maxBatch) => BatchingOptions.ForProvider(pack!.Provider) with { MaxBatch = maxBatch };
+    private BatchingOptions Batching(int maxBatch) => BatchingOptions.ForProvider(_pack!.Provider) with { MaxBatch = maxBatch };
 
     private ModelRuntime NewRuntime(BatchingOptions batching) =>
-        new(pack!, timedUnet!, timedCodec!, timedTextEncoder!, batching, ownsPack: false);
+        new(_pack!, _timedUnet!, _timedCodec!, _timedTextEncoder!, batching, ownsPack: false);
 
     private StreamSettings Settings(int[] tIndex, CfgMode mode) => new()
     {
-        PromptEmbedding = positive,
-        NegativePromptEmbedding = negative,
+        PromptEmbedding = _positive,
+        NegativePromptEmbedding = _negative,
         TIndexList = tIndex,
         CfgMode = mode,
         GuidanceScale = Guidance,
@@ -289,7 +289,7 @@ public sealed class PipelineBenchmark
         Height = Size,
         Prompt = Prompt,
         NegativePrompt = NegativePrompt,
-        TIndexList = TwoSteps,
+        TIndexList = s_twoSteps,
         Cfg = CfgMode.Self,
         Guidance = Guidance,
         Seed = seed,
@@ -311,20 +311,20 @@ public sealed class PipelineBenchmark
         // through the same code, noise and scheduler as Stream Batch: exactly the sequential baseline.
         var timing = await MeasureAsync(
             [
-                (start, count) => PerFrameAsync(start, count, i => batched.DenoiseAsync(Latent(i), batchedOut, cancellationToken)),
+                (start, count) => PerFrameAsync(start, count, i => batched.DenoiseAsync(Latent(i), batchedOut, _cancellationToken)),
                 (start, count) => PerFrameAsync(start, count, i =>
                 {
                     sequential.Reset();
-                    return sequential.DenoiseAsync(Latent(i), sequentialOut, cancellationToken);
+                    return sequential.DenoiseAsync(Latent(i), sequentialOut, _cancellationToken);
                 }),
             ],
             from,
             to).ConfigureAwait(false);
 
-        CheckCalls(batched.UNetCalls, (long)options.Warmup - 1 + n + options.Frames, "Stream Batch");
-        CheckCalls(sequential.UNetCalls, (long)n * (options.Warmup + options.Frames), "sequential");
-        details.Add(new BenchmarkDetail($"n={n} Stream Batch (1 UNet call of {n} items per frame)", timing.FramesPerSecond(0), "frames/s"));
-        details.Add(new BenchmarkDetail($"n={n} sequential ({n} UNet calls of 1 item per frame)", timing.FramesPerSecond(1), "frames/s"));
+        CheckCalls(batched.UNetCalls, (long)_options.Warmup - 1 + n + _options.Frames, "Stream Batch");
+        CheckCalls(sequential.UNetCalls, (long)n * (_options.Warmup + _options.Frames), "sequential");
+        _details.Add(new BenchmarkDetail($"n={n} Stream Batch (1 UNet call of {n} items per frame)", timing.FramesPerSecond(0), "frames/s"));
+        _details.Add(new BenchmarkDetail($"n={n} sequential ({n} UNet calls of 1 item per frame)", timing.FramesPerSecond(1), "frames/s"));
         return timing.Ratio(0, 1);
     }
 
@@ -333,20 +333,20 @@ public sealed class PipelineBenchmark
     {
         var shape = LatentShape;
         CfgMode[] modes = [CfgMode.Full, CfgMode.Self, CfgMode.Initialize];
-        var denoisers = modes.Select(m => new StreamBatchDenoiser(Runtime.Denoiser, Runtime.Scheduler, shape, Settings(TwoSteps, m))).ToArray();
+        var denoisers = modes.Select(m => new StreamBatchDenoiser(Runtime.Denoiser, Runtime.Scheduler, shape, Settings(s_twoSteps, m))).ToArray();
         var outputs = modes.Select(_ => new float[shape.Length]).ToArray();
         var contenders = new Func<int, int, Task>[modes.Length];
         for (var m = 0; m < modes.Length; m++)
         {
             var denoiser = denoisers[m];
             var output = outputs[m];
-            contenders[m] = (start, count) => PerFrameAsync(start, count, i => denoiser.DenoiseAsync(Latent(i), output, cancellationToken));
+            contenders[m] = (start, count) => PerFrameAsync(start, count, i => denoiser.DenoiseAsync(Latent(i), output, _cancellationToken));
         }
 
         var timing = await MeasureAsync(contenders, 0, 1).ConfigureAwait(false);
         for (var m = 0; m < modes.Length; m++)
         {
-            details.Add(new BenchmarkDetail($"CFG {modes[m].ToString().ToLowerInvariant()} ({denoisers[m].SteadyItemsPerCall} UNet items per frame)", timing.FramesPerSecond(m), "frames/s"));
+            _details.Add(new BenchmarkDetail($"CFG {modes[m].ToString().ToLowerInvariant()} ({denoisers[m].SteadyItemsPerCall} UNet items per frame)", timing.FramesPerSecond(m), "frames/s"));
         }
 
         return (timing.Ratio(1, 0), timing.Ratio(2, 0));
@@ -356,23 +356,23 @@ public sealed class PipelineBenchmark
     private async Task<(double Static, double Moving)> SimilarityFilterAsync()
     {
         var streamOptions = StreamOptions(filter: true, FrameEncoding.DefaultJpeg);
-        var still = await ImageStream.CreateAsync(Runtime, streamOptions, cancellationToken).ConfigureAwait(false);
-        var moving = await ImageStream.CreateAsync(Runtime, streamOptions, cancellationToken).ConfigureAwait(false);
+        var still = await ImageStream.CreateAsync(Runtime, streamOptions, _cancellationToken).ConfigureAwait(false);
+        var moving = await ImageStream.CreateAsync(Runtime, streamOptions, _cancellationToken).ConfigureAwait(false);
         try
         {
-            var total = options.Warmup + options.FilterFrames;
+            var total = _options.Warmup + _options.FilterFrames;
             long stillCalls = 0;
             long movingCalls = 0;
             for (var i = 0; i < total; i++)
             {
-                if (i == options.Warmup)
+                if (i == _options.Warmup)
                 {
                     stillCalls = still.UNetCalls;
                     movingCalls = moving.UNetCalls;
                 }
 
-                await still.ProcessFrameAsync(Frames.Jpeg[0], FrameDescriptor.Jpeg, cancellationToken).ConfigureAwait(false);
-                await moving.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, cancellationToken).ConfigureAwait(false);
+                await still.ProcessFrameAsync(Frames.Jpeg[0], FrameDescriptor.Jpeg, _cancellationToken).ConfigureAwait(false);
+                await moving.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, _cancellationToken).ConfigureAwait(false);
                 Report((double)(i + 1) / total);
             }
 
@@ -381,15 +381,15 @@ public sealed class PipelineBenchmark
             stillCalls = still.UNetCalls - stillCalls;
             movingCalls = moving.UNetCalls - movingCalls;
             var similarity = 0.0;
-            for (var i = options.Warmup; i < total; i++)
+            for (var i = _options.Warmup; i < total; i++)
             {
                 similarity += SimilarityFilter.CosineSimilarity(Frames.Tensors[(i - 1) % Frames.Count], Frames.Tensors[i % Frames.Count]);
             }
 
-            details.Add(new BenchmarkDetail("filter, static input: UNet calls (of one per frame without filter)", stillCalls, $"of {options.FilterFrames}"));
-            details.Add(new BenchmarkDetail("filter, moving input: UNet calls (of one per frame without filter)", movingCalls, $"of {options.FilterFrames}"));
-            details.Add(new BenchmarkDetail("moving input: mean cosine similarity of consecutive frames", similarity / options.FilterFrames, string.Empty));
-            return (1 - ((double)stillCalls / options.FilterFrames), 1 - ((double)movingCalls / options.FilterFrames));
+            _details.Add(new BenchmarkDetail("filter, static input: UNet calls (of one per frame without filter)", stillCalls, $"of {_options.FilterFrames}"));
+            _details.Add(new BenchmarkDetail("filter, moving input: UNet calls (of one per frame without filter)", movingCalls, $"of {_options.FilterFrames}"));
+            _details.Add(new BenchmarkDetail("moving input: mean cosine similarity of consecutive frames", similarity / _options.FilterFrames, string.Empty));
+            return (1 - ((double)stillCalls / _options.FilterFrames), 1 - ((double)movingCalls / _options.FilterFrames));
         }
         finally
         {
@@ -404,41 +404,41 @@ public sealed class PipelineBenchmark
     /// </summary>
     private async Task<double> OverheadAsync()
     {
-        var stream = await ImageStream.CreateAsync(Runtime, StreamOptions(filter: false, new FrameEncoding { Format = FrameFormat.Rgb24 }), cancellationToken).ConfigureAwait(false);
+        var stream = await ImageStream.CreateAsync(Runtime, StreamOptions(filter: false, new FrameEncoding { Format = FrameFormat.Rgb24 }), _cancellationToken).ConfigureAwait(false);
         try
         {
             var descriptor = FrameDescriptor.Rgb24(Size, Size);
-            for (var i = 0; i < options.Warmup; i++)
+            for (var i = 0; i < _options.Warmup; i++)
             {
-                await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, cancellationToken).ConfigureAwait(false);
+                await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, _cancellationToken).ConfigureAwait(false);
             }
 
             Report(0.2);
             var denoiserBefore = Runtime.Denoiser.GetStats();
             var codecBefore = Runtime.Codec.GetStats();
-            var onnxBefore = timer.Ticks;
+            var onnxBefore = _timer.Ticks;
             var conversionMs = 0.0;
             var start = Stopwatch.GetTimestamp();
-            for (var i = options.Warmup; i < options.Warmup + options.Frames; i++)
+            for (var i = _options.Warmup; i < _options.Warmup + _options.Frames; i++)
             {
-                var result = await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, cancellationToken).ConfigureAwait(false);
+                var result = await stream.ProcessFrameAsync(Frames.Raw[i % Frames.Count], descriptor, _cancellationToken).ConfigureAwait(false);
                 conversionMs += result.Timings.DecodeMs + result.Timings.EncodeMs;
             }
 
             var wall = Stopwatch.GetTimestamp() - start;
-            var onnx = timer.Ticks - onnxBefore;
+            var onnx = _timer.Ticks - onnxBefore;
 
             // Submission to start of the model call, summed over the frame's three engine requests: mostly
             // the engine thread's wake-up, which on a busy machine waits for a time slice.
             var queueWait = Runtime.Denoiser.GetStats().TotalQueueWait - denoiserBefore.TotalQueueWait
                 + (Runtime.Codec.GetStats().TotalQueueWait - codecBefore.TotalQueueWait);
-            var frameMs = Seconds(wall) * 1000 / options.Frames;
-            var onnxMs = Seconds(onnx) * 1000 / options.Frames;
-            details.Add(new BenchmarkDetail("single stream, raw in/out: frame time", frameMs, "ms"));
-            details.Add(new BenchmarkDetail("single stream, raw in/out: inside ONNX sessions", onnxMs, "ms"));
-            details.Add(new BenchmarkDetail("single stream: RGB24 <-> tensor conversion (part of the overhead)", conversionMs / options.Frames, "ms"));
-            details.Add(new BenchmarkDetail("single stream: engine hand-off wait (part of the overhead)", queueWait.TotalMilliseconds / options.Frames, "ms"));
-            details.Add(new BenchmarkDetail("overhead share of a frame", frameMs > 0 ? 100 * (frameMs - onnxMs) / frameMs : 0, "%"));
+            var frameMs = Seconds(wall) * 1000 / _options.Frames;
+            var onnxMs = Seconds(onnx) * 1000 / _options.Frames;
+            _details.Add(new BenchmarkDetail("single stream, raw in/out: frame time", frameMs, "ms"));
+            _details.Add(new BenchmarkDetail("single stream, raw in/out: inside ONNX sessions", onnxMs, "ms"));
+            _details.Add(new BenchmarkDetail("single stream: RGB24 <-> tensor conversion (part of the overhead)", conversionMs / _options.Frames, "ms"));
+            _details.Add(new BenchmarkDetail("single stream: engine hand-off wait (part of the overhead)", queueWait.TotalMilliseconds / _options.Frames, "ms"));
+            _details.Add(new BenchmarkDetail("overhead share of a frame", frameMs > 0 ? 100 * (frameMs - onnxMs) / frameMs : 0, "%"));
             return frameMs - onnxMs;
         }
         finally
@@ -450,25 +450,25 @@ public sealed class PipelineBenchmark
     /// <summary>Managed bytes allocated per frame in steady state (JPEG in and out, the live path).</summary>
     private async Task<double> AllocationsAsync()
     {
-        var stream = await ImageStream.CreateAsync(Runtime, StreamOptions(filter: false, FrameEncoding.DefaultJpeg), cancellationToken).ConfigureAwait(false);
+        var stream = await ImageStream.CreateAsync(Runtime, StreamOptions(filter: false, FrameEncoding.DefaultJpeg), _cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var i = 0; i < options.Warmup; i++)
+            for (var i = 0; i < _options.Warmup; i++)
             {
-                await stream.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, cancellationToken).ConfigureAwait(false);
+                await stream.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, _cancellationToken).ConfigureAwait(false);
             }
 
             Report(0.2);
 
             // No progress reports inside the window: the display's allocations would be counted too.
             var before = GC.GetTotalAllocatedBytes(precise: true);
-            for (var i = options.Warmup; i < options.Warmup + options.Frames; i++)
+            for (var i = _options.Warmup; i < _options.Warmup + _options.Frames; i++)
             {
-                await stream.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, cancellationToken).ConfigureAwait(false);
+                await stream.ProcessFrameAsync(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, _cancellationToken).ConfigureAwait(false);
             }
 
             var after = GC.GetTotalAllocatedBytes(precise: true);
-            return (double)(after - before) / options.Frames;
+            return (double)(after - before) / _options.Frames;
         }
         finally
         {
@@ -482,22 +482,22 @@ public sealed class PipelineBenchmark
         using var decoder = new FrameDecoder(new FrameDecoderOptions { Width = Size, Height = Size });
         using var encoder = new FrameEncoder();
         var tensor = new float[3 * Size * Size];
-        var total = options.Warmup + options.Frames;
+        var total = _options.Warmup + _options.Frames;
         long ticks = 0;
         for (var i = 0; i < total; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            _cancellationToken.ThrowIfCancellationRequested();
             var start = Stopwatch.GetTimestamp();
             decoder.Decode(Frames.Jpeg[i % Frames.Count], FrameDescriptor.Jpeg, tensor);
             encoder.Encode(tensor, Size, Size, FrameEncoding.DefaultJpeg);
-            if (i >= options.Warmup)
+            if (i >= _options.Warmup)
             {
                 ticks += Stopwatch.GetTimestamp() - start;
             }
         }
 
         Report(1);
-        return Seconds(ticks) * 1000 / options.Frames;
+        return Seconds(ticks) * 1000 / _options.Frames;
     }
 
     /// <summary>
@@ -522,12 +522,12 @@ public sealed class PipelineBenchmark
         {
             for (var s = 0; s < Streams; s++)
             {
-                shared[s] = await ImageStream.CreateAsync(Runtime, streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
+                shared[s] = await ImageStream.CreateAsync(Runtime, streamOptions with { Seed = s + 2 }, _cancellationToken).ConfigureAwait(false);
                 separateRuntimes[s] = NewRuntime(Batching(1));
-                separate[s] = await ImageStream.CreateAsync(separateRuntimes[s], streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
+                separate[s] = await ImageStream.CreateAsync(separateRuntimes[s], streamOptions with { Seed = s + 2 }, _cancellationToken).ConfigureAwait(false);
                 if (oneWorkerRuntime is not null)
                 {
-                    oneWorker[s] = await ImageStream.CreateAsync(oneWorkerRuntime, streamOptions with { Seed = s + 2 }, cancellationToken).ConfigureAwait(false);
+                    oneWorker[s] = await ImageStream.CreateAsync(oneWorkerRuntime, streamOptions with { Seed = s + 2 }, _cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -541,15 +541,15 @@ public sealed class PipelineBenchmark
             var stats = Runtime.Denoiser.GetStats();
             var calls = stats.Calls - statsBefore.Calls;
             var workers = Runtime.Denoiser.Options.Workers;
-            details.Add(new BenchmarkDetail($"4 streams, one shared engine (micro-batched, {workers} worker{(workers == 1 ? string.Empty : "s")})", Streams * timing.FramesPerSecond(0), "frames/s"));
-            details.Add(new BenchmarkDetail("4 streams, shared engine: mean UNet batch", calls == 0 ? 0 : (double)(stats.Items - statsBefore.Items) / calls, "items"));
-            details.Add(new BenchmarkDetail("4 streams, shared engine: UNet calls overlapping another", calls == 0 ? 0 : 100.0 * (stats.OverlappingCalls - statsBefore.OverlappingCalls) / calls, "%"));
-            details.Add(new BenchmarkDetail("4 streams, an engine each (MaxBatch 1)", Streams * timing.FramesPerSecond(1), "frames/s"));
+            _details.Add(new BenchmarkDetail($"4 streams, one shared engine (micro-batched, {workers} worker{(workers == 1 ? string.Empty : "s")})", Streams * timing.FramesPerSecond(0), "frames/s"));
+            _details.Add(new BenchmarkDetail("4 streams, shared engine: mean UNet batch", calls == 0 ? 0 : (double)(stats.Items - statsBefore.Items) / calls, "items"));
+            _details.Add(new BenchmarkDetail("4 streams, shared engine: UNet calls overlapping another", calls == 0 ? 0 : 100.0 * (stats.OverlappingCalls - statsBefore.OverlappingCalls) / calls, "%"));
+            _details.Add(new BenchmarkDetail("4 streams, an engine each (MaxBatch 1)", Streams * timing.FramesPerSecond(1), "frames/s"));
             if (oneWorkerRuntime is not null)
             {
                 var single = oneWorkerRuntime.Denoiser.GetStats();
-                details.Add(new BenchmarkDetail("4 streams, one shared engine with 1 worker", Streams * timing.FramesPerSecond(2), "frames/s"));
-                details.Add(new BenchmarkDetail("4 streams, shared engine with 1 worker: mean UNet batch", single.AverageBatchSize, "items"));
+                _details.Add(new BenchmarkDetail("4 streams, one shared engine with 1 worker", Streams * timing.FramesPerSecond(2), "frames/s"));
+                _details.Add(new BenchmarkDetail("4 streams, shared engine with 1 worker: mean UNet batch", single.AverageBatchSize, "items"));
             }
 
             return timing.Ratio(0, 1);
@@ -588,10 +588,10 @@ public sealed class PipelineBenchmark
                 {
                     for (var i = start; i < start + count; i++)
                     {
-                        await stream.ProcessFrameAsync(Frames.Jpeg[(i + offset) % Frames.Count], FrameDescriptor.Jpeg, cancellationToken).ConfigureAwait(false);
+                        await stream.ProcessFrameAsync(Frames.Jpeg[(i + offset) % Frames.Count], FrameDescriptor.Jpeg, _cancellationToken).ConfigureAwait(false);
                     }
                 },
-                cancellationToken);
+                _cancellationToken);
         }
 
         return Task.WhenAll(loops);
@@ -613,37 +613,37 @@ public sealed class PipelineBenchmark
     {
         foreach (var contender in contenders)
         {
-            await contender(0, options.Warmup).ConfigureAwait(false);
+            await contender(0, _options.Warmup).ConfigureAwait(false);
         }
 
         var timing = new InterleavedTiming(contenders.Count);
         var done = 0;
         var round = 0;
-        while (done < options.Frames)
+        while (done < _options.Frames)
         {
-            var chunk = Math.Min(options.ChunkFrames, options.Frames - done);
+            var chunk = Math.Min(_options.ChunkFrames, _options.Frames - done);
             var ticks = new long[contenders.Count];
 
             // Alternate who goes first, so neither contender always runs right after the other's work.
             for (var k = 0; k < contenders.Count; k++)
             {
                 var c = (k + round) % contenders.Count;
-                cancellationToken.ThrowIfCancellationRequested();
+                _cancellationToken.ThrowIfCancellationRequested();
                 var start = Stopwatch.GetTimestamp();
-                await contenders[c](options.Warmup + done, chunk).ConfigureAwait(false);
+                await contenders[c](_options.Warmup + done, chunk).ConfigureAwait(false);
                 ticks[c] = Stopwatch.GetTimestamp() - start;
             }
 
             timing.Add(ticks, chunk);
             done += chunk;
             round++;
-            Report(from + ((to - from) * done / options.Frames));
+            Report(from + ((to - from) * done / _options.Frames));
         }
 
         return timing;
     }
 
-    private float[] Latent(int frame) => latents[frame % latents.Length];
+    private float[] Latent(int frame) => _latents[frame % _latents.Length];
 
     private static void CheckCalls(long actual, long expected, string what)
     {
@@ -656,26 +656,26 @@ public sealed class PipelineBenchmark
 
     private void StartPhase(int index)
     {
-        phase = index;
+        _phase = index;
         Report(0);
     }
 
     private void Report(double fraction) =>
-        progress?.Invoke(new BenchmarkProgress(PhaseNames[phase], phase, PhaseNames.Length, Math.Clamp(fraction, 0, 1)));
+        _progress?.Invoke(new BenchmarkProgress(s_phaseNames[_phase], _phase, s_phaseNames.Length, Math.Clamp(fraction, 0, 1)));
 
     private async Task CleanUpAsync()
     {
-        if (runtime is not null)
+        if (_runtime is not null)
         {
-            await runtime.DisposeAsync().ConfigureAwait(false);
+            await _runtime.DisposeAsync().ConfigureAwait(false);
         }
 
-        pack?.Dispose();
-        if (temporaryPack is not null && Directory.Exists(temporaryPack))
+        _pack?.Dispose();
+        if (_temporaryPack is not null && Directory.Exists(_temporaryPack))
         {
             try
             {
-                Directory.Delete(temporaryPack, recursive: true);
+                Directory.Delete(_temporaryPack, recursive: true);
             }
             catch (IOException)
             {

@@ -27,20 +27,20 @@ internal readonly record struct FitGeometry(
         switch (fit)
         {
             case FitMode.CenterCrop:
-            {
-                var scale = Math.Max(sx, sy);
-                var w = Math.Max(targetWidth, (int)Math.Round(sourceWidth * scale));
-                var h = Math.Max(targetHeight, (int)Math.Round(sourceHeight * scale));
-                return new(w, h, (w - targetWidth) / 2, (h - targetHeight) / 2, 0, 0, targetWidth, targetHeight);
-            }
+                {
+                    var scale = Math.Max(sx, sy);
+                    var w = Math.Max(targetWidth, (int)Math.Round(sourceWidth * scale));
+                    var h = Math.Max(targetHeight, (int)Math.Round(sourceHeight * scale));
+                    return new(w, h, (w - targetWidth) / 2, (h - targetHeight) / 2, 0, 0, targetWidth, targetHeight);
+                }
 
             case FitMode.Pad:
-            {
-                var scale = Math.Min(sx, sy);
-                var w = Math.Clamp((int)Math.Round(sourceWidth * scale), 1, targetWidth);
-                var h = Math.Clamp((int)Math.Round(sourceHeight * scale), 1, targetHeight);
-                return new(w, h, 0, 0, (targetWidth - w) / 2, (targetHeight - h) / 2, w, h);
-            }
+                {
+                    var scale = Math.Min(sx, sy);
+                    var w = Math.Clamp((int)Math.Round(sourceWidth * scale), 1, targetWidth);
+                    var h = Math.Clamp((int)Math.Round(sourceHeight * scale), 1, targetHeight);
+                    return new(w, h, 0, 0, (targetWidth - w) / 2, (targetHeight - h) / 2, w, h);
+                }
 
             case FitMode.Stretch:
                 return new(targetWidth, targetHeight, 0, 0, 0, 0, targetWidth, targetHeight);

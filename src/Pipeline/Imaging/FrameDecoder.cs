@@ -259,7 +259,7 @@ public sealed unsafe class FrameDecoder : IDisposable
         // still at least the resize target in either orientation (EXIF rotation may swap the axes).
         var a = FitGeometry.Compute(width, height, Options.Width, Options.Height, Options.Fit);
         var b = FitGeometry.Compute(height, width, Options.Width, Options.Height, Options.Fit);
-        foreach (var (factor, mode) in ReducedModes)
+        foreach (var (factor, mode) in s_reducedModes)
         {
             int w = (width + factor - 1) / factor, h = (height + factor - 1) / factor;
             if (w >= a.ResizeWidth && h >= a.ResizeHeight && h >= b.ResizeWidth && w >= b.ResizeHeight)
@@ -271,7 +271,7 @@ public sealed unsafe class FrameDecoder : IDisposable
         return ImreadModes.Color;
     }
 
-    private static readonly (int Factor, ImreadModes Mode)[] ReducedModes =
+    private static readonly (int Factor, ImreadModes Mode)[] s_reducedModes =
     [
         (8, ImreadModes.ReducedColor8),
         (4, ImreadModes.ReducedColor4),

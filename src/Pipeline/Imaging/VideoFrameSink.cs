@@ -17,7 +17,7 @@ public sealed class VideoFrameSink : IDisposable
     private readonly Mat _rgb = new();
     private readonly Mat _bgr = new();
     private readonly Mat _resized = new();
-    private static readonly int[] FastPng = [(int)ImwriteFlags.PngCompression, 1];
+    private static readonly int[] s_fastPng = [(int)ImwriteFlags.PngCompression, 1];
     private bool _disposed;
 
     /// <summary>Opens the output.</summary>
@@ -167,7 +167,7 @@ public sealed class VideoFrameSink : IDisposable
         else
         {
             var file = Path.Combine(OutputPath, FrameFileName(FramesWritten));
-            if (!Cv2.ImWrite(file, frame, FastPng))
+            if (!Cv2.ImWrite(file, frame, s_fastPng))
             {
                 throw new IOException($"OpenCV could not write {file}.");
             }

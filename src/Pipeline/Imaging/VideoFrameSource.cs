@@ -10,7 +10,7 @@ namespace StreamDiffusion.Pipeline.Imaging;
 /// </summary>
 public sealed class VideoFrameSource
 {
-    private static readonly string[] ImageExtensionList = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"];
+    private static readonly string[] s_imageExtensionList = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"];
     private readonly string[] _files;
 
     /// <summary>Opens <paramref name="path"/> and reads its frame rate, frame count and size.</summary>
@@ -31,7 +31,7 @@ public sealed class VideoFrameSource
             _files = Directory.EnumerateFiles(Path).Where(IsImageFile).OrderBy(f => f, StringComparer.Ordinal).ToArray();
             if (_files.Length == 0)
             {
-                throw new InvalidDataException($"Folder {Path} holds no images ({string.Join(", ", ImageExtensionList)}).");
+                throw new InvalidDataException($"Folder {Path} holds no images ({string.Join(", ", s_imageExtensionList)}).");
             }
 
             FrameCount = _files.Length;
@@ -68,7 +68,7 @@ public sealed class VideoFrameSource
     }
 
     /// <summary>The file extensions treated as still images.</summary>
-    public static IReadOnlyList<string> ImageExtensions => ImageExtensionList;
+    public static IReadOnlyList<string> ImageExtensions => s_imageExtensionList;
 
     /// <summary>Full path of the source.</summary>
     public string Path { get; }
@@ -160,5 +160,5 @@ public sealed class VideoFrameSource
     }
 
     private static bool IsImageFile(string file) =>
-        ImageExtensionList.Contains(System.IO.Path.GetExtension(file), StringComparer.OrdinalIgnoreCase);
+        s_imageExtensionList.Contains(System.IO.Path.GetExtension(file), StringComparer.OrdinalIgnoreCase);
 }

@@ -8,13 +8,13 @@ namespace StreamDiffusion.Pipeline.Models;
 /// </summary>
 public sealed class TaesdCodec : ILatentCodec
 {
-    private readonly TaesdModel encoder;
-    private readonly TaesdModel decoder;
+    private readonly TaesdModel _encoder;
+    private readonly TaesdModel _decoder;
 
     public TaesdCodec(TaesdModel encoder, TaesdModel decoder, bool imagesInZeroOne)
     {
-        this.encoder = encoder;
-        this.decoder = decoder;
+        _encoder = encoder;
+        _decoder = decoder;
         ImagesInZeroOne = imagesInZeroOne;
     }
 
@@ -31,7 +31,7 @@ public sealed class TaesdCodec : ILatentCodec
         var latentLength = batch * 4 * (height / 8) * (width / 8);
         if (!ImagesInZeroOne)
         {
-            encoder.Run(images[..length], [batch, 3, height, width], latents[..latentLength]);
+            _encoder.Run(images[..length], [batch, 3, height, width], latents[..latentLength]);
             return;
         }
 
@@ -41,7 +41,7 @@ public sealed class TaesdCodec : ILatentCodec
             // [−1,1] → [0,1]
             TensorPrimitives.Multiply(images[..length], 0.5f, shifted.AsSpan(0, length));
             TensorPrimitives.Add(shifted.AsSpan(0, length), 0.5f, shifted.AsSpan(0, length));
-            encoder.Run(shifted.AsSpan(0, length), [batch, 3, height, width], latents[..latentLength]);
+            _encoder.Run(shifted.AsSpan(0, length), [batch, 3, height, width], latents[..latentLength]);
         }
         finally
         {
@@ -54,7 +54,7 @@ public sealed class TaesdCodec : ILatentCodec
     {
         var length = batch * 3 * height * width;
         var latentLength = batch * 4 * (height / 8) * (width / 8);
-        decoder.Run(latents[..latentLength], [batch, 4, height / 8, width / 8], images[..length]);
+        _decoder.Run(latents[..latentLength], [batch, 4, height / 8, width / 8], images[..length]);
         if (ImagesInZeroOne)
         {
             // [0,1] → [−1,1]

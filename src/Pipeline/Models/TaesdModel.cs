@@ -10,9 +10,9 @@ namespace StreamDiffusion.Pipeline.Models;
 /// </summary>
 public sealed class TaesdModel : OnnxModel
 {
-    private readonly OnnxTensorInfo input;
-    private readonly OnnxTensorInfo output;
-    private readonly string[] outputNames;
+    private readonly OnnxTensorInfo _input;
+    private readonly OnnxTensorInfo _output;
+    private readonly string[] _outputNames;
 
     private TaesdModel(string filePath, Microsoft.ML.OnnxRuntime.InferenceSession session, ExecutionProvider provider, bool isEncoder)
         : base(filePath, session, provider)
@@ -25,16 +25,16 @@ public sealed class TaesdModel : OnnxModel
             throw new ModelPackException($"{filePath}: a TAESD {(isEncoder ? "encoder" : "decoder")} takes one input, the graph has {Inputs.Count} ({string.Join(", ", Inputs)})");
         }
 
-        input = Require(Inputs[0], "input", $"[batch,{inChannels},h,w] float32/float16", [4], floats, null, inChannels);
-        output = Require(Outputs.FirstOrDefault(), "output", $"[batch,{outChannels},h,w] float32/float16", [4], floats, null, outChannels);
-        outputNames = [output.Name];
+        _input = Require(Inputs[0], "input", $"[batch,{inChannels},h,w] float32/float16", [4], floats, null, inChannels);
+        _output = Require(Outputs.FirstOrDefault(), "output", $"[batch,{outChannels},h,w] float32/float16", [4], floats, null, outChannels);
+        _outputNames = [_output.Name];
     }
 
     /// <summary>True for the encoder half.</summary>
     public bool IsEncoder { get; }
 
     /// <inheritdoc />
-    public override string Summary => $"taesd {(IsEncoder ? "encoder" : "decoder")}: '{input.Name}' {input.ElementTypeText} → '{output.Name}' {output.ElementTypeText}";
+    public override string Summary => $"taesd {(IsEncoder ? "encoder" : "decoder")}: '{_input.Name}' {_input.ElementTypeText} → '{_output.Name}' {_output.ElementTypeText}";
 
     /// <summary>Loads and validates a TAESD encoder or decoder.</summary>
     public static TaesdModel Load(string filePath, ExecutionProvider provider, ModelPackOptions options, bool isEncoder)
@@ -56,8 +56,8 @@ public sealed class TaesdModel : OnnxModel
     {
         ThrowIfDisposed();
         using var scope = new OrtRunScope();
-        scope.AddFloats(input, values, shape);
-        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
-        OrtRunScope.CopyOut(outputs[0], output.Name, result);
+        scope.AddFloats(_input, values, shape);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, _outputNames);
+        OrtRunScope.CopyOut(outputs[0], _output.Name, result);
     }
 }

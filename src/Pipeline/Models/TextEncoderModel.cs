@@ -11,14 +11,14 @@ public sealed class TextEncoderModel : OnnxModel
     /// <summary>Tokens per prompt (CLIP's context length).</summary>
     public const int SequenceLength = 77;
 
-    private readonly OnnxTensorInfo inputIds;
-    private readonly OnnxTensorInfo hiddenState;
-    private readonly string[] outputNames;
+    private readonly OnnxTensorInfo _inputIds;
+    private readonly OnnxTensorInfo _hiddenState;
+    private readonly string[] _outputNames;
 
     private TextEncoderModel(string filePath, Microsoft.ML.OnnxRuntime.InferenceSession session, ExecutionProvider provider)
         : base(filePath, session, provider)
     {
-        inputIds = Require(
+        _inputIds = Require(
             FindInput("input_ids") ?? Inputs.FirstOrDefault(),
             "input 'input_ids'",
             "[batch,77] int64 or int32",
@@ -26,7 +26,7 @@ public sealed class TextEncoderModel : OnnxModel
             [TensorElementType.Int64, TensorElementType.Int32],
             null,
             SequenceLength);
-        hiddenState = Require(
+        _hiddenState = Require(
             FindOutput("last_hidden_state") ?? Outputs.FirstOrDefault(o => o.Rank == 3),
             "output 'last_hidden_state'",
             "[batch,77,hidden] float32 or float16",
@@ -34,19 +34,19 @@ public sealed class TextEncoderModel : OnnxModel
             [TensorElementType.Float, TensorElementType.Float16],
             null,
             SequenceLength);
-        HiddenSize = hiddenState.StaticDimension(2)
-            ?? throw new ModelPackException($"{filePath}: tensor '{hiddenState.Name}' has a symbolic hidden size {hiddenState.ShapeText}; expected a fixed width such as 768 or 1024");
-        outputNames = [hiddenState.Name];
+        HiddenSize = _hiddenState.StaticDimension(2)
+            ?? throw new ModelPackException($"{filePath}: tensor '{_hiddenState.Name}' has a symbolic hidden size {_hiddenState.ShapeText}; expected a fixed width such as 768 or 1024");
+        _outputNames = [_hiddenState.Name];
     }
 
     /// <summary>Embedding width D (768 for SD1.x, 1024 for SD2.x / sd-turbo).</summary>
     public int HiddenSize { get; }
 
     /// <summary>Element type of the ids input (int64 or int32).</summary>
-    public TensorElementType IdsType => inputIds.ElementType;
+    public TensorElementType IdsType => _inputIds.ElementType;
 
     /// <inheritdoc />
-    public override string Summary => $"text encoder: ids {inputIds.ElementTypeText}, hidden size {HiddenSize}, output {hiddenState.ElementTypeText}";
+    public override string Summary => $"text encoder: ids {_inputIds.ElementTypeText}, hidden size {HiddenSize}, output {_hiddenState.ElementTypeText}";
 
     /// <summary>Loads and validates <c>text_encoder/model.onnx</c>.</summary>
     public static TextEncoderModel Load(string filePath, ExecutionProvider provider, ModelPackOptions options)
@@ -73,8 +73,8 @@ public sealed class TextEncoderModel : OnnxModel
         }
 
         using var scope = new OrtRunScope();
-        scope.AddIds(inputIds, ids, [batch, SequenceLength]);
-        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
-        OrtRunScope.CopyOut(outputs[0], hiddenState.Name, embeddings[..(batch * SequenceLength * HiddenSize)]);
+        scope.AddIds(_inputIds, ids, [batch, SequenceLength]);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, _outputNames);
+        OrtRunScope.CopyOut(outputs[0], _hiddenState.Name, embeddings[..(batch * SequenceLength * HiddenSize)]);
     }
 }

@@ -12,53 +12,53 @@ namespace StreamDiffusion.Pipeline.Models;
 /// </summary>
 public sealed class UnetModel : OnnxModel, INoisePredictor
 {
-    private readonly OnnxTensorInfo sample;
-    private readonly OnnxTensorInfo timestep;
-    private readonly OnnxTensorInfo hidden;
-    private readonly OnnxTensorInfo? timestepCond;
-    private readonly OnnxTensorInfo output;
-    private readonly string[] outputNames;
-    private readonly float[]? timestepCondRow;
+    private readonly OnnxTensorInfo _sample;
+    private readonly OnnxTensorInfo _timestep;
+    private readonly OnnxTensorInfo _hidden;
+    private readonly OnnxTensorInfo? _timestepCond;
+    private readonly OnnxTensorInfo _output;
+    private readonly string[] _outputNames;
+    private readonly float[]? _timestepCondRow;
 
     private UnetModel(string filePath, Microsoft.ML.OnnxRuntime.InferenceSession session, ExecutionProvider provider, ModelPackOptions options)
         : base(filePath, session, provider)
     {
         var floats = new[] { TensorElementType.Float, TensorElementType.Float16 };
-        sample = Require(FindInput("sample"), "input 'sample'", "[batch,4,height,width] or [batch,4,frames,height,width] float32/float16", [4, 5], floats, null, 4);
-        IsVideo = sample.Rank == 5;
-        timestep = Require(
+        _sample = Require(FindInput("sample"), "input 'sample'", "[batch,4,height,width] or [batch,4,frames,height,width] float32/float16", [4, 5], floats, null, 4);
+        IsVideo = _sample.Rank == 5;
+        _timestep = Require(
             FindInput("timestep", "timesteps", "t"),
             "input 'timestep'",
             IsVideo ? "[batch,frames]" : "scalar or [batch]",
             IsVideo ? [2] : [0, 1],
             [TensorElementType.Float, TensorElementType.Float16, TensorElementType.Int64, TensorElementType.Int32]);
-        hidden = Require(FindInput("encoder_hidden_states"), "input 'encoder_hidden_states'", "[batch,77,hidden] float32/float16", [3], floats, null, TextEncoderModel.SequenceLength);
-        HiddenSize = hidden.StaticDimension(2)
-            ?? throw new ModelPackException($"{filePath}: tensor '{hidden.Name}' has a symbolic hidden size {hidden.ShapeText}; expected 768 or 1024");
+        _hidden = Require(FindInput("encoder_hidden_states"), "input 'encoder_hidden_states'", "[batch,77,hidden] float32/float16", [3], floats, null, TextEncoderModel.SequenceLength);
+        HiddenSize = _hidden.StaticDimension(2)
+            ?? throw new ModelPackException($"{filePath}: tensor '{_hidden.Name}' has a symbolic hidden size {_hidden.ShapeText}; expected 768 or 1024");
         if (FindInput("text_embeds", "time_ids") is { } sdxl)
         {
             throw new ModelPackException($"{filePath}: input '{sdxl.Name}' marks an SDXL UNet; SDXL packs are not supported yet (expected an SD1.x/SD2.x UNet without added conditions)");
         }
 
-        timestepCond = FindInput("timestep_cond");
-        if (timestepCond is not null)
+        _timestepCond = FindInput("timestep_cond");
+        if (_timestepCond is not null)
         {
-            Require(timestepCond, "input 'timestep_cond'", "[batch,dim] float32/float16", [2], floats, null, null);
-            var dim = timestepCond.StaticDimension(1)
-                ?? throw new ModelPackException($"{filePath}: tensor 'timestep_cond' has a symbolic width {timestepCond.ShapeText}; expected a fixed embedding size such as 256");
-            timestepCondRow = GuidanceEmbedding.Create(options.TimestepCondGuidance - 1f, dim);
+            Require(_timestepCond, "input 'timestep_cond'", "[batch,dim] float32/float16", [2], floats, null, null);
+            var dim = _timestepCond.StaticDimension(1)
+                ?? throw new ModelPackException($"{filePath}: tensor 'timestep_cond' has a symbolic width {_timestepCond.ShapeText}; expected a fixed embedding size such as 256");
+            _timestepCondRow = GuidanceEmbedding.Create(options.TimestepCondGuidance - 1f, dim);
         }
 
-        var unknown = Inputs.FirstOrDefault(i => i != sample && i != timestep && i != hidden && i != timestepCond);
+        var unknown = Inputs.FirstOrDefault(i => i != _sample && i != _timestep && i != _hidden && i != _timestepCond);
         if (unknown is not null)
         {
             throw new ModelPackException($"{filePath}: unexpected input '{unknown.Name}' {unknown.ElementTypeText} {unknown.ShapeText}; a UNet takes sample, timestep, encoder_hidden_states and optionally timestep_cond");
         }
 
-        output = Require(FindOutput("out_sample") ?? Outputs.FirstOrDefault(), "output 'out_sample'", $"same shape as '{sample.Name}'", [sample.Rank], floats, null, 4);
-        outputNames = [output.Name];
-        LatentHeight = sample.StaticDimension(sample.Rank - 2);
-        LatentWidth = sample.StaticDimension(sample.Rank - 1);
+        _output = Require(FindOutput("out_sample") ?? Outputs.FirstOrDefault(), "output 'out_sample'", $"same shape as '{_sample.Name}'", [_sample.Rank], floats, null, 4);
+        _outputNames = [_output.Name];
+        LatentHeight = _sample.StaticDimension(_sample.Rank - 2);
+        LatentWidth = _sample.StaticDimension(_sample.Rank - 1);
     }
 
     /// <inheritdoc />
@@ -68,10 +68,10 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
     public bool IsVideo { get; }
 
     /// <summary>True when the graph takes one scalar timestep for the whole batch.</summary>
-    public bool HasScalarTimestep => timestep.Rank == 0;
+    public bool HasScalarTimestep => _timestep.Rank == 0;
 
     /// <summary>True for LCM-distilled UNets that take a guidance embedding.</summary>
-    public bool HasTimestepCond => timestepCond is not null;
+    public bool HasTimestepCond => _timestepCond is not null;
 
     /// <summary>Static latent height when the graph fixes it, else null.</summary>
     public int? LatentHeight { get; }
@@ -80,15 +80,15 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
     public int? LatentWidth { get; }
 
     /// <summary>Element type of the sample input (float32 or float16).</summary>
-    public TensorElementType SampleType => sample.ElementType;
+    public TensorElementType SampleType => _sample.ElementType;
 
     /// <summary>Element type of the timestep input.</summary>
-    public TensorElementType TimestepType => timestep.ElementType;
+    public TensorElementType TimestepType => _timestep.ElementType;
 
     /// <inheritdoc />
     public override string Summary =>
-        $"{(IsVideo ? "video denoiser" : "unet")}: sample {sample.ElementTypeText} {sample.ShapeText}, timestep {timestep.ElementTypeText} " +
-        $"{(timestep.Rank == 0 ? "scalar" : timestep.ShapeText)}, hidden size {HiddenSize}" + (HasTimestepCond ? ", timestep_cond (LCM guidance embedding)" : string.Empty);
+        $"{(IsVideo ? "video denoiser" : "unet")}: sample {_sample.ElementTypeText} {_sample.ShapeText}, timestep {_timestep.ElementTypeText} " +
+        $"{(_timestep.Rank == 0 ? "scalar" : _timestep.ShapeText)}, hidden size {HiddenSize}" + (HasTimestepCond ? ", timestep_cond (LCM guidance embedding)" : string.Empty);
 
     /// <summary>Loads and validates <c>unet/model.onnx</c>.</summary>
     /// <param name="filePath">The ONNX file.</param>
@@ -197,22 +197,22 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
     private void Run(ReadOnlySpan<float> latents, long[] sampleShape, ReadOnlySpan<float> timesteps, long[] timestepShape, ReadOnlySpan<float> embeddings, int batch, Span<float> noise)
     {
         using var scope = new OrtRunScope();
-        scope.AddFloats(sample, latents, sampleShape);
-        scope.AddTimesteps(timestep, timesteps, timestepShape);
-        scope.AddFloats(hidden, embeddings, [batch, TextEncoderModel.SequenceLength, HiddenSize]);
-        if (timestepCond is not null && timestepCondRow is not null)
+        scope.AddFloats(_sample, latents, sampleShape);
+        scope.AddTimesteps(_timestep, timesteps, timestepShape);
+        scope.AddFloats(_hidden, embeddings, [batch, TextEncoderModel.SequenceLength, HiddenSize]);
+        if (_timestepCond is not null && _timestepCondRow is not null)
         {
-            var rows = new float[batch * timestepCondRow.Length];
+            var rows = new float[batch * _timestepCondRow.Length];
             for (var b = 0; b < batch; b++)
             {
-                timestepCondRow.CopyTo(rows, b * timestepCondRow.Length);
+                _timestepCondRow.CopyTo(rows, b * _timestepCondRow.Length);
             }
 
-            scope.AddFloats(timestepCond, rows, [batch, timestepCondRow.Length]);
+            scope.AddFloats(_timestepCond, rows, [batch, _timestepCondRow.Length]);
         }
 
-        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, outputNames);
-        OrtRunScope.CopyOut(outputs[0], output.Name, noise);
+        using var outputs = Session.Run(RunOptions, scope.Names, scope.Values, _outputNames);
+        OrtRunScope.CopyOut(outputs[0], _output.Name, noise);
     }
 
     private void CheckLengths(int latents, int timesteps, int embeddings, int noise, int batch, int expected)

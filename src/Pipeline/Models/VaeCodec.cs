@@ -5,15 +5,15 @@ namespace StreamDiffusion.Pipeline.Models;
 /// <summary>The full VAE as a latent codec: scales latents by the pack's scaling factor after encode and back before decode.</summary>
 public sealed class VaeCodec : ILatentCodec
 {
-    private readonly VaeEncoderModel encoder;
-    private readonly VaeDecoderModel decoder;
-    private readonly float scalingFactor;
+    private readonly VaeEncoderModel _encoder;
+    private readonly VaeDecoderModel _decoder;
+    private readonly float _scalingFactor;
 
     public VaeCodec(VaeEncoderModel encoder, VaeDecoderModel decoder, float scalingFactor)
     {
-        this.encoder = encoder;
-        this.decoder = decoder;
-        this.scalingFactor = scalingFactor;
+        _encoder = encoder;
+        _decoder = decoder;
+        _scalingFactor = scalingFactor;
     }
 
     /// <inheritdoc />
@@ -23,8 +23,8 @@ public sealed class VaeCodec : ILatentCodec
     public void Encode(ReadOnlySpan<float> images, int batch, int height, int width, Span<float> latents)
     {
         var length = batch * 4 * (height / 8) * (width / 8);
-        encoder.Encode(images, batch, height, width, latents[..length]);
-        TensorPrimitives.Multiply(latents[..length], scalingFactor, latents[..length]);
+        _encoder.Encode(images, batch, height, width, latents[..length]);
+        TensorPrimitives.Multiply(latents[..length], _scalingFactor, latents[..length]);
     }
 
     /// <inheritdoc />
@@ -34,8 +34,8 @@ public sealed class VaeCodec : ILatentCodec
         var unscaled = System.Buffers.ArrayPool<float>.Shared.Rent(length);
         try
         {
-            TensorPrimitives.Divide(latents[..length], scalingFactor, unscaled.AsSpan(0, length));
-            decoder.Decode(unscaled.AsSpan(0, length), batch, height, width, images);
+            TensorPrimitives.Divide(latents[..length], _scalingFactor, unscaled.AsSpan(0, length));
+            _decoder.Decode(unscaled.AsSpan(0, length), batch, height, width, images);
         }
         finally
         {

@@ -14,32 +14,32 @@ namespace StreamDiffusion.Pipeline.Streaming;
 /// </summary>
 public sealed class ImageStream : IAsyncDisposable
 {
-    private readonly ModelRuntime runtime;
-    private readonly FrameDecoder decoder;
-    private readonly FrameEncoder encoder = new();
-    private readonly SimilarityFilter filter;
-    private readonly StreamBatchDenoiser denoiser;
-    private readonly ClientRegistration[] registrations;
-    private readonly float[] images;
-    private readonly float[] latents;
-    private readonly float[] denoised;
-    private readonly float[] outputs;
-    private EncodedFrame lastOutput;
-    private bool hasOutput;
-    private long frames;
-    private long skipped;
+    private readonly ModelRuntime _runtime;
+    private readonly FrameDecoder _decoder;
+    private readonly FrameEncoder _encoder = new();
+    private readonly SimilarityFilter _filter;
+    private readonly StreamBatchDenoiser _denoiser;
+    private readonly ClientRegistration[] _registrations;
+    private readonly float[] _images;
+    private readonly float[] _latents;
+    private readonly float[] _denoised;
+    private readonly float[] _outputs;
+    private EncodedFrame _lastOutput;
+    private bool _hasOutput;
+    private long _frames;
+    private long _skipped;
 
     private ImageStream(ModelRuntime runtime, ImageStreamOptions options, StreamSettings settings)
     {
-        this.runtime = runtime;
+        _runtime = runtime;
         Options = options;
         var f = options.FrameBuffer;
         var latentShape = new LatentShape(f, 4, options.Height / 8, options.Width / 8);
-        images = new float[f * 3 * options.Width * options.Height];
-        outputs = new float[images.Length];
-        latents = new float[latentShape.Length];
-        denoised = new float[latentShape.Length];
-        decoder = new FrameDecoder(new FrameDecoderOptions
+        _images = new float[f * 3 * options.Width * options.Height];
+        _outputs = new float[_images.Length];
+        _latents = new float[latentShape.Length];
+        _denoised = new float[latentShape.Length];
+        _decoder = new FrameDecoder(new FrameDecoderOptions
         {
             Width = options.Width,
             Height = options.Height,
@@ -47,28 +47,28 @@ public sealed class ImageStream : IAsyncDisposable
             MaxSourceWidth = options.MaxInputWidth,
             MaxSourceHeight = options.MaxInputHeight,
         });
-        filter = new SimilarityFilter(options.Seed, options.Filter);
-        denoiser = new StreamBatchDenoiser(runtime.Denoiser, runtime.Scheduler, latentShape, settings);
-        registrations = [runtime.Denoiser.RegisterClient(), runtime.Codec.RegisterClient()];
+        _filter = new SimilarityFilter(options.Seed, options.Filter);
+        _denoiser = new StreamBatchDenoiser(runtime.Denoiser, runtime.Scheduler, latentShape, settings);
+        _registrations = [runtime.Denoiser.RegisterClient(), runtime.Codec.RegisterClient()];
     }
 
     /// <summary>Current options (after every applied update).</summary>
     public ImageStreamOptions Options { get; private set; }
 
     /// <summary>Frames handled (processed or skipped).</summary>
-    public long Frames => Interlocked.Read(ref frames);
+    public long Frames => Interlocked.Read(ref _frames);
 
     /// <summary>Frames the similarity filter skipped.</summary>
-    public long SkippedFrames => Interlocked.Read(ref skipped);
+    public long SkippedFrames => Interlocked.Read(ref _skipped);
 
     /// <summary>UNet calls this stream submitted (its share of engine calls).</summary>
-    public long UNetCalls => denoiser.UNetCalls;
+    public long UNetCalls => _denoiser.UNetCalls;
 
     /// <summary>UNet items this stream submitted.</summary>
-    public long UNetItems => denoiser.UNetItems;
+    public long UNetItems => _denoiser.UNetItems;
 
     /// <summary>The Stream Batch denoiser (for tests and diagnostics).</summary>
-    public StreamBatchDenoiser Denoiser => denoiser;
+    public StreamBatchDenoiser Denoiser => _denoiser;
 
     /// <summary>Creates a stream: validates the options and encodes its prompts once.</summary>
     public static async Task<ImageStream> CreateAsync(ModelRuntime runtime, ImageStreamOptions options, CancellationToken cancellationToken = default)
@@ -97,29 +97,29 @@ public sealed class ImageStream : IAsyncDisposable
         }
 
         var t0 = Stopwatch.GetTimestamp();
-        decoder.Decode(data.Span, descriptor, images);
+        _decoder.Decode(data.Span, descriptor, _images);
         var t1 = Stopwatch.GetTimestamp();
-        var skip = Options.Mode == StreamMode.Img2Img && hasOutput && filter.ShouldSkip(images);
+        var skip = Options.Mode == StreamMode.Img2Img && _hasOutput && _filter.ShouldSkip(_images);
         var t2 = Stopwatch.GetTimestamp();
-        Interlocked.Increment(ref frames);
+        Interlocked.Increment(ref _frames);
         if (skip)
         {
-            Interlocked.Increment(ref skipped);
-            return new StreamFrameResult(lastOutput, true, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), 0, 0, 0, 0));
+            Interlocked.Increment(ref _skipped);
+            return new StreamFrameResult(_lastOutput, true, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), 0, 0, 0, 0));
         }
 
-        if (!hasOutput && Options.Mode == StreamMode.Img2Img)
+        if (!_hasOutput && Options.Mode == StreamMode.Img2Img)
         {
             // The first frame becomes the filter's reference.
-            filter.ShouldSkip(images);
+            _filter.ShouldSkip(_images);
         }
 
         var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
         var t3 = Stopwatch.GetTimestamp();
-        lastOutput = encoder.Encode(outputs, Options.Width, Options.Height, Options.Output);
-        hasOutput = true;
+        _lastOutput = _encoder.Encode(_outputs, Options.Width, Options.Height, Options.Output);
+        _hasOutput = true;
         var t4 = Stopwatch.GetTimestamp();
-        return new StreamFrameResult(lastOutput, false, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), encodeMs, denoiseMs, decodeMs, Ms(t3, t4)));
+        return new StreamFrameResult(_lastOutput, false, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), encodeMs, denoiseMs, decodeMs, Ms(t3, t4)));
     }
 
     /// <summary>txt2img: generates the next frame from noise under the current prompt.</summary>
@@ -130,12 +130,12 @@ public sealed class ImageStream : IAsyncDisposable
             throw new InvalidOperationException("GenerateFrameAsync needs a txt2img stream");
         }
 
-        Interlocked.Increment(ref frames);
+        Interlocked.Increment(ref _frames);
         var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
         var t3 = Stopwatch.GetTimestamp();
-        lastOutput = encoder.Encode(outputs.AsSpan(0, 3 * Options.Width * Options.Height), Options.Width, Options.Height, Options.Output);
-        hasOutput = true;
-        return new StreamFrameResult(lastOutput, false, new StreamFrameTimings(0, 0, encodeMs, denoiseMs, decodeMs, Ms(t3, Stopwatch.GetTimestamp())));
+        _lastOutput = _encoder.Encode(_outputs.AsSpan(0, 3 * Options.Width * Options.Height), Options.Width, Options.Height, Options.Output);
+        _hasOutput = true;
+        return new StreamFrameResult(_lastOutput, false, new StreamFrameTimings(0, 0, encodeMs, denoiseMs, decodeMs, Ms(t3, Stopwatch.GetTimestamp())));
     }
 
     /// <summary>
@@ -144,27 +144,27 @@ public sealed class ImageStream : IAsyncDisposable
     /// </summary>
     public async ValueTask<bool> ProcessTensorsAsync(ReadOnlyMemory<float> input, Memory<float> output, CancellationToken cancellationToken = default)
     {
-        if (input.Length != images.Length || output.Length != outputs.Length)
+        if (input.Length != _images.Length || output.Length != _outputs.Length)
         {
             throw new ArgumentException($"expected {Options.FrameBuffer} frames of 3x{Options.Height}x{Options.Width} in and out");
         }
 
-        input.Span.CopyTo(images);
-        Interlocked.Add(ref frames, Options.FrameBuffer);
+        input.Span.CopyTo(_images);
+        Interlocked.Add(ref _frames, Options.FrameBuffer);
         if (Options.Mode == StreamMode.Img2Img && Options.FrameBuffer == 1)
         {
-            var skip = filter.ShouldSkip(images) && hasOutput;
+            var skip = _filter.ShouldSkip(_images) && _hasOutput;
             if (skip)
             {
-                Interlocked.Increment(ref skipped);
-                outputs.CopyTo(output.Span);
+                Interlocked.Increment(ref _skipped);
+                _outputs.CopyTo(output.Span);
                 return true;
             }
         }
 
         await RunAsync(cancellationToken).ConfigureAwait(false);
-        hasOutput = true;
-        outputs.CopyTo(output.Span);
+        _hasOutput = true;
+        _outputs.CopyTo(output.Span);
         return false;
     }
 
@@ -174,13 +174,13 @@ public sealed class ImageStream : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(update);
         var next = update.ApplyTo(Options);
         next.Validate();
-        var settings = await BuildSettingsAsync(runtime, next, cancellationToken).ConfigureAwait(false);
-        denoiser.Settings = settings;
-        filter.Settings = next.Filter;
-        if (next.Output != Options.Output && hasOutput)
+        var settings = await BuildSettingsAsync(_runtime, next, cancellationToken).ConfigureAwait(false);
+        _denoiser.Settings = settings;
+        _filter.Settings = next.Filter;
+        if (next.Output != Options.Output && _hasOutput)
         {
             // A skipped frame re-sends the last output; make it honour the new encoding too.
-            lastOutput = encoder.Encode(outputs.AsSpan(0, 3 * next.Width * next.Height), next.Width, next.Height, next.Output);
+            _lastOutput = _encoder.Encode(_outputs.AsSpan(0, 3 * next.Width * next.Height), next.Width, next.Height, next.Output);
         }
 
         Options = next;
@@ -188,13 +188,13 @@ public sealed class ImageStream : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        foreach (var registration in registrations)
+        foreach (var registration in _registrations)
         {
             registration.Dispose();
         }
 
-        decoder.Dispose();
-        encoder.Dispose();
+        _decoder.Dispose();
+        _encoder.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -239,21 +239,21 @@ public sealed class ImageStream : IAsyncDisposable
         var t0 = Stopwatch.GetTimestamp();
         if (Options.Mode == StreamMode.Img2Img)
         {
-            await runtime.Codec.EncodeAsync(images, f, Options.Height, Options.Width, latents, cancellationToken).ConfigureAwait(false);
+            await _runtime.Codec.EncodeAsync(_images, f, Options.Height, Options.Width, _latents, cancellationToken).ConfigureAwait(false);
         }
 
         var t1 = Stopwatch.GetTimestamp();
         if (Options.Mode == StreamMode.Img2Img)
         {
-            await denoiser.DenoiseAsync(latents, denoised, cancellationToken).ConfigureAwait(false);
+            await _denoiser.DenoiseAsync(_latents, _denoised, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await denoiser.GenerateAsync(denoised, cancellationToken).ConfigureAwait(false);
+            await _denoiser.GenerateAsync(_denoised, cancellationToken).ConfigureAwait(false);
         }
 
         var t2 = Stopwatch.GetTimestamp();
-        await runtime.Codec.DecodeAsync(denoised, f, Options.Height, Options.Width, outputs, cancellationToken).ConfigureAwait(false);
+        await _runtime.Codec.DecodeAsync(_denoised, f, Options.Height, Options.Width, _outputs, cancellationToken).ConfigureAwait(false);
         var t3 = Stopwatch.GetTimestamp();
         return (Ms(t0, t1), Ms(t1, t2), Ms(t2, t3));
     }

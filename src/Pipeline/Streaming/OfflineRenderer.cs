@@ -12,7 +12,7 @@ namespace StreamDiffusion.Pipeline.Streaming;
 /// </summary>
 public static class OfflineRenderer
 {
-    private static readonly string[] ImageOutputExtensions = [".png", ".jpg", ".jpeg"];
+    private static readonly string[] s_imageOutputExtensions = [".png", ".jpg", ".jpeg"];
 
     /// <summary>Renders <paramref name="inputPath"/> to <paramref name="outputPath"/>.</summary>
     /// <param name="runtime">Loaded model.</param>
@@ -38,7 +38,7 @@ public static class OfflineRenderer
         var input = new float[f * frameLength];
         var output = new float[f * frameLength];
         var total = source.FrameCount;
-        var imageOutput = source.Kind == VideoSourceKind.ImageFile && ImageOutputExtensions.Contains(Path.GetExtension(outputPath).ToLowerInvariant());
+        var imageOutput = source.Kind == VideoSourceKind.ImageFile && s_imageOutputExtensions.Contains(Path.GetExtension(outputPath).ToLowerInvariant());
 
         await using var stream = await ImageStream.CreateAsync(runtime, options, cancellationToken).ConfigureAwait(false);
         using var decoder = new FrameDecoder(new FrameDecoderOptions
@@ -121,18 +121,18 @@ public static class OfflineRenderer
     /// <summary>Writes rendered frames to a video/folder sink or, for one image, an image file.</summary>
     private sealed class OutputWriter(string path, bool imageOutput, double fps, ImageStreamOptions options) : IDisposable
     {
-        private readonly int frameLength = 3 * options.Width * options.Height;
-        private VideoFrameSink? sink;
+        private readonly int _frameLength = 3 * options.Width * options.Height;
+        private VideoFrameSink? _sink;
 
         public int Written { get; private set; }
 
-        public string Path => sink?.OutputPath ?? path;
+        public string Path => _sink?.OutputPath ?? path;
 
         public void Write(float[] frames, int count)
         {
             for (var i = 0; i < count; i++)
             {
-                var frame = frames.AsSpan(i * frameLength, frameLength);
+                var frame = frames.AsSpan(i * _frameLength, _frameLength);
                 if (imageOutput)
                 {
                     using var encoder = new FrameEncoder();
@@ -148,14 +148,14 @@ public static class OfflineRenderer
                 }
                 else
                 {
-                    sink ??= new VideoFrameSink(path, fps, options.Width, options.Height);
-                    sink.WriteTensor(frame, options.Width, options.Height);
+                    _sink ??= new VideoFrameSink(path, fps, options.Width, options.Height);
+                    _sink.WriteTensor(frame, options.Width, options.Height);
                 }
 
                 Written++;
             }
         }
 
-        public void Dispose() => sink?.Dispose();
+        public void Dispose() => _sink?.Dispose();
     }
 }

@@ -18,7 +18,7 @@ namespace StreamDiffusion.StreamHost.Cli;
 /// </remarks>
 public static class BenchCommand
 {
-    private static readonly (string Key, string Meaning)[] Rows =
+    private static readonly (string Key, string Meaning)[] s_rows =
     [
         ("stream_batch_vs_sequential[2]", "Stream Batch over sequential steps, n = 2 (throughput ratio)"),
         ("stream_batch_vs_sequential[4]", "Stream Batch over sequential steps, n = 4"),
@@ -170,7 +170,7 @@ public static class BenchCommand
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(console);
         var results = new Table().Title("results").AddColumns("key", "value", "meaning");
-        foreach (var (key, meaning) in Rows)
+        foreach (var (key, meaning) in s_rows)
         {
             results.AddRow(Markup.Escape(key), Format(Value(report, key)), Markup.Escape(meaning));
         }

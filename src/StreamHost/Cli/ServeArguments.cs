@@ -9,7 +9,7 @@ namespace StreamDiffusion.StreamHost.Cli;
 /// </summary>
 public static class ServeArguments
 {
-    private static readonly Dictionary<string, string> Shorthands = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> s_shorthands = new(StringComparer.Ordinal)
     {
         ["--model"] = "--Models:Packs:default:Path",
         ["--provider"] = "--Models:Packs:default:Provider",
@@ -28,7 +28,7 @@ public static class ServeArguments
         {
             var arg = args[i];
             var (name, inlineValue) = arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
-            if (Shorthands.TryGetValue(name, out var key))
+            if (s_shorthands.TryGetValue(name, out var key))
             {
                 hasModel |= name is "--model" or "--provider";
                 var value = inlineValue ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value"));

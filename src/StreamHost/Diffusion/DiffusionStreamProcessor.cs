@@ -15,11 +15,11 @@ namespace StreamDiffusion.StreamHost.Diffusion;
 /// </summary>
 public sealed class DiffusionStreamProcessor : IStreamProcessor
 {
-    private readonly ImageStream stream;
+    private readonly ImageStream _stream;
 
     private DiffusionStreamProcessor(ImageStream stream)
     {
-        this.stream = stream;
+        _stream = stream;
     }
 
     public static async Task<DiffusionStreamProcessor> CreateAsync(ModelRuntime runtime, SessionSettings settings, CancellationToken cancellationToken)
@@ -39,10 +39,10 @@ public sealed class DiffusionStreamProcessor : IStreamProcessor
     /// <inheritdoc />
     public async ValueTask UpdateAsync(SessionSettings settings, CancellationToken cancellationToken)
     {
-        var next = ToOptions(settings, stream.Options.Width, stream.Options.Height);
+        var next = ToOptions(settings, _stream.Options.Width, _stream.Options.Height);
         try
         {
-            await stream.UpdateAsync(
+            await _stream.UpdateAsync(
                 new StreamUpdate
                 {
                     Prompt = next.Prompts is null ? next.Prompt : null,
@@ -70,9 +70,9 @@ public sealed class DiffusionStreamProcessor : IStreamProcessor
         StreamFrameResult result;
         try
         {
-            result = stream.Options.Mode == StreamMode.Txt2Img
-                ? await stream.GenerateFrameAsync(cancellationToken).ConfigureAwait(false)
-                : await stream.ProcessFrameAsync(input.Data, ToDescriptor(input), cancellationToken).ConfigureAwait(false);
+            result = _stream.Options.Mode == StreamMode.Txt2Img
+                ? await _stream.GenerateFrameAsync(cancellationToken).ConfigureAwait(false)
+                : await _stream.ProcessFrameAsync(input.Data, ToDescriptor(input), cancellationToken).ConfigureAwait(false);
         }
         catch (FrameFormatException ex)
         {
@@ -98,7 +98,7 @@ public sealed class DiffusionStreamProcessor : IStreamProcessor
             t.EncodeMs);
     }
 
-    public ValueTask DisposeAsync() => stream.DisposeAsync();
+    public ValueTask DisposeAsync() => _stream.DisposeAsync();
 
     internal static ImageStreamOptions ToOptions(SessionSettings settings, int defaultWidth, int? defaultHeight = null)
     {

@@ -14,7 +14,7 @@ namespace StreamDiffusion.StreamHost.Diffusion;
 /// </summary>
 public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRuntimeRegistry> logger) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<ModelRuntime>>> runtimes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ModelRuntime>>> _runtimes = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Loads every configured model now, so a malformed pack stops the host at start.</summary>
     public async Task PreloadAsync(CancellationToken cancellationToken)
@@ -29,20 +29,20 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     public Task<ModelRuntime> GetAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var lazy = runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => LoadAsync(model), CancellationToken.None)));
+        var lazy = _runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => LoadAsync(model), CancellationToken.None)));
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>The runtime of a model that has finished loading, without triggering a load.</summary>
     public bool TryGetLoaded(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelRuntime? runtime)
     {
-        runtime = runtimes.TryGetValue(name, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
+        runtime = _runtimes.TryGetValue(name, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
         return runtime is not null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var lazy in runtimes.Values)
+        foreach (var lazy in _runtimes.Values)
         {
             if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
             {

@@ -16,7 +16,7 @@ namespace StreamDiffusion.StreamHost.Services;
 /// </summary>
 public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDiffusion.StreamDiffusionBase
 {
-    private static readonly string ServerVersion =
+    private static readonly string s_serverVersion =
         typeof(StreamDiffusionService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     private readonly IModelCatalog _catalog;
@@ -196,7 +196,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
             NumInferenceSteps = SessionSettingsValidator.NumInferenceSteps,
             MaxConsecutiveBadFrames = _limits.MaxConsecutiveBadFrames,
             Processor = _processors.Name,
-            ServerVersion = ServerVersion,
+            ServerVersion = s_serverVersion,
         };
         caps.InputFormats.Add([FrameFormat.Jpeg, FrameFormat.Png, FrameFormat.Rgb24, FrameFormat.Bgr24]);
         caps.OutputEncodings.Add([OutputEncoding.Jpeg, OutputEncoding.Png, OutputEncoding.Raw]);

@@ -8,7 +8,7 @@ namespace StreamDiffusion.StreamHost.Serving;
 /// </summary>
 public sealed class HostMetrics
 {
-    private static readonly double[] LatencyBuckets =
+    private static readonly double[] s_latencyBuckets =
         [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];
 
     /// <summary>Creates the registry and every collector, plus the .NET process collectors.</summary>
@@ -29,9 +29,9 @@ public sealed class HostMetrics
         FramesFailed = factory.CreateCounter("streamdiffusion_frames_failed_total", "Frames that failed (invalid input or processing error).");
         QueueDepth = factory.CreateGauge("streamdiffusion_queue_depth", "Input frames waiting in session queues, all sessions.");
         FrameLatency = factory.CreateHistogram("streamdiffusion_frame_latency_seconds",
-            "Receipt of an input frame to its output being sent.", new HistogramConfiguration { Buckets = LatencyBuckets });
+            "Receipt of an input frame to its output being sent.", new HistogramConfiguration { Buckets = s_latencyBuckets });
         var stages = factory.CreateHistogram("streamdiffusion_frame_stage_seconds",
-            "Time per processing stage of a frame.", new HistogramConfiguration { Buckets = LatencyBuckets, LabelNames = ["stage"] });
+            "Time per processing stage of a frame.", new HistogramConfiguration { Buckets = s_latencyBuckets, LabelNames = ["stage"] });
         QueueStage = stages.WithLabels("queue");
         DecodeStage = stages.WithLabels("decode");
         DenoiseStage = stages.WithLabels("denoise");

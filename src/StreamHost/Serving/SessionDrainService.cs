@@ -13,7 +13,7 @@ namespace StreamDiffusion.StreamHost.Serving;
 /// </summary>
 public sealed partial class SessionDrainService : IHostedLifecycleService
 {
-    private static readonly TimeSpan UnwindTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_unwindTimeout = TimeSpan.FromSeconds(5);
     private readonly SessionRegistry _registry;
     private readonly CapacityOptions _capacity;
     private readonly ILogger<SessionDrainService> _logger;
@@ -68,7 +68,7 @@ public sealed partial class SessionDrainService : IHostedLifecycleService
         LogCancelling(_registry.ActiveCount);
         _registry.CancelAll();
         using var unwind = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        unwind.CancelAfter(UnwindTimeout);
+        unwind.CancelAfter(s_unwindTimeout);
         try
         {
             await _registry.WaitForIdleAsync(unwind.Token).ConfigureAwait(false);

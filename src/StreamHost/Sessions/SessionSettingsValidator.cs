@@ -1,6 +1,6 @@
 using System.Globalization;
-using Grpc.Core;
 using Google.Protobuf.Collections;
+using Grpc.Core;
 using StreamDiffusion.Protos.V1;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;

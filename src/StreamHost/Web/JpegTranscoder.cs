@@ -19,37 +19,37 @@ public static class JpegTranscoder
         switch (format)
         {
             case FrameFormat.Png:
-            {
-                using var bgr = Cv2.ImDecode(data.AsSpan(0, length), ImreadModes.Color);
-                if (bgr.Empty())
                 {
-                    throw new ArgumentException("the PNG frame does not decode", nameof(data));
-                }
+                    using var bgr = Cv2.ImDecode(data.AsSpan(0, length), ImreadModes.Color);
+                    if (bgr.Empty())
+                    {
+                        throw new ArgumentException("the PNG frame does not decode", nameof(data));
+                    }
 
-                Cv2.ImEncode(".jpg", bgr, out var jpeg, parameters);
-                return jpeg;
-            }
+                    Cv2.ImEncode(".jpg", bgr, out var jpeg, parameters);
+                    return jpeg;
+                }
 
             case FrameFormat.Rgb24:
             case FrameFormat.Bgr24:
-            {
-                if (width <= 0 || height <= 0 || (long)width * height * 3 != length)
                 {
-                    throw new ArgumentException($"a {width}x{height} raw frame needs {(long)width * height * 3} bytes, got {length}", nameof(length));
-                }
+                    if (width <= 0 || height <= 0 || (long)width * height * 3 != length)
+                    {
+                        throw new ArgumentException($"a {width}x{height} raw frame needs {(long)width * height * 3} bytes, got {length}", nameof(length));
+                    }
 
-                using var pixels = Mat.FromPixelData(height, width, MatType.CV_8UC3, data, width * 3);
-                if (format == FrameFormat.Bgr24)
-                {
-                    Cv2.ImEncode(".jpg", pixels, out var direct, parameters);
-                    return direct;
-                }
+                    using var pixels = Mat.FromPixelData(height, width, MatType.CV_8UC3, data, width * 3);
+                    if (format == FrameFormat.Bgr24)
+                    {
+                        Cv2.ImEncode(".jpg", pixels, out var direct, parameters);
+                        return direct;
+                    }
 
-                using var bgr = new Mat();
-                Cv2.CvtColor(pixels, bgr, ColorConversionCodes.RGB2BGR);
-                Cv2.ImEncode(".jpg", bgr, out var jpeg, parameters);
-                return jpeg;
-            }
+                    using var bgr = new Mat();
+                    Cv2.CvtColor(pixels, bgr, ColorConversionCodes.RGB2BGR);
+                    Cv2.ImEncode(".jpg", bgr, out var jpeg, parameters);
+                    return jpeg;
+                }
 
             default:
                 throw new ArgumentException($"cannot re-encode {format} as JPEG", nameof(format));

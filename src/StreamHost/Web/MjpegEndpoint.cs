@@ -20,9 +20,9 @@ public static partial class MjpegEndpoint
     /// <summary>The multipart boundary.</summary>
     public const string Boundary = "streamdiffusion-frame";
 
-    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+    private static readonly byte[] s_crLf = "\r\n"u8.ToArray();
 
-    private static readonly byte[] Closing = Encoding.ASCII.GetBytes("--" + Boundary + "--\r\n");
+    private static readonly byte[] s_closing = Encoding.ASCII.GetBytes("--" + Boundary + "--\r\n");
 
     /// <summary>Serves one viewer until the session ends or the viewer goes away.</summary>
     public static async Task HandleAsync(HttpContext http, string id)
@@ -85,12 +85,12 @@ public static partial class MjpegEndpoint
                     $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n", out var headerLength);
                 await response.Body.WriteAsync(header.AsMemory(0, headerLength), ct).ConfigureAwait(false);
                 await response.Body.WriteAsync(jpeg, ct).ConfigureAwait(false);
-                await response.Body.WriteAsync(CrLf, ct).ConfigureAwait(false);
+                await response.Body.WriteAsync(s_crLf, ct).ConfigureAwait(false);
                 await response.Body.FlushAsync(ct).ConfigureAwait(false);
                 sent++;
             }
 
-            await response.Body.WriteAsync(Closing, ct).ConfigureAwait(false);
+            await response.Body.WriteAsync(s_closing, ct).ConfigureAwait(false);
             await response.Body.FlushAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -13,16 +13,16 @@ public static class StaticAssets
 {
     private const string Prefix = "web/";
 
-    private static readonly FrozenDictionary<string, Asset> Assets = Load();
+    private static readonly FrozenDictionary<string, Asset> s_assets = Load();
 
     /// <summary>File names available (e.g. "index.html", "app.js").</summary>
-    public static IEnumerable<string> Names => Assets.Keys;
+    public static IEnumerable<string> Names => s_assets.Keys;
 
     /// <summary>Serves one embedded file, answering If-None-Match with 304.</summary>
     public static async Task ServeAsync(HttpContext http, string name)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (!Assets.TryGetValue(name, out var asset))
+        if (!s_assets.TryGetValue(name, out var asset))
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;

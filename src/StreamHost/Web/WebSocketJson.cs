@@ -17,9 +17,9 @@ namespace StreamDiffusion.StreamHost.Web;
 /// </summary>
 public static class WebSocketJson
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default);
+    private static readonly JsonParser s_parser = new(JsonParser.Settings.Default);
 
-    private static readonly (string Field, string Prefix)[] EnumFields =
+    private static readonly (string Field, string Prefix)[] s_enumFields =
     [
         ("mode", "GENERATION_MODE_"),
         ("cfg_type", "CFG_TYPE_"),
@@ -78,7 +78,7 @@ public static class WebSocketJson
             obj.Remove("type");
         }
 
-        foreach (var (field, prefix) in EnumFields)
+        foreach (var (field, prefix) in s_enumFields)
         {
             if (obj[field] is JsonValue value && value.TryGetValue<string>(out var text)
                 && !text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
@@ -89,7 +89,7 @@ public static class WebSocketJson
 
         try
         {
-            return Parser.Parse<T>(obj.ToJsonString());
+            return s_parser.Parse<T>(obj.ToJsonString());
         }
         catch (Exception ex) when (ex is InvalidJsonException or InvalidProtocolBufferException or FormatException)
         {

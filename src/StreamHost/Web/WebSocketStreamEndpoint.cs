@@ -25,7 +25,7 @@ public static partial class WebSocketStreamEndpoint
     /// <summary>The non-standard-enum close code 1013 "try again later" (RFC 6455 registry).</summary>
     public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Handles one request to the WebSocket endpoint.</summary>
     public static async Task HandleAsync(HttpContext http)
@@ -120,7 +120,7 @@ public static partial class WebSocketStreamEndpoint
             return;
         }
 
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+        using var timeout = new CancellationTokenSource(s_closeHandshakeTimeout);
         try
         {
             // Output only: a receive may still be pending in the reader, which then sees the client's close.
@@ -132,7 +132,7 @@ public static partial class WebSocketStreamEndpoint
             return;
         }
 
-        await reader.DrainAsync(CloseHandshakeTimeout).ConfigureAwait(false);
+        await reader.DrainAsync(s_closeHandshakeTimeout).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "WebSocket session from {Peer} failed")]

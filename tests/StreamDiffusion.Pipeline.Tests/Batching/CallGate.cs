@@ -6,21 +6,21 @@ namespace StreamDiffusion.Pipeline.Tests.Batching;
 /// </summary>
 internal sealed class CallGate : IDisposable
 {
-    private static readonly TimeSpan SafetyTimeout = TimeSpan.FromSeconds(30);
-    private readonly ManualResetEventSlim open = new(true);
-    private readonly SemaphoreSlim entered = new(0);
+    private static readonly TimeSpan s_safetyTimeout = TimeSpan.FromSeconds(30);
+    private readonly ManualResetEventSlim _open = new(true);
+    private readonly SemaphoreSlim _entered = new(0);
 
     /// <summary>Calls from now on block inside the model until <see cref="Open"/>.</summary>
-    public void Close() => open.Reset();
+    public void Close() => _open.Reset();
 
     /// <summary>Lets held and later calls run.</summary>
-    public void Open() => open.Set();
+    public void Open() => _open.Set();
 
     /// <summary>Called by the probe at the start of every call (on the engine thread).</summary>
     public void Enter()
     {
-        entered.Release();
-        if (!open.Wait(SafetyTimeout))
+        _entered.Release();
+        if (!_open.Wait(s_safetyTimeout))
         {
             throw new TimeoutException("test gate was never opened");
         }
@@ -28,12 +28,12 @@ internal sealed class CallGate : IDisposable
 
     /// <summary>Waits until a call has entered the model.</summary>
     public async Task WaitForCallAsync() =>
-        Assert.True(await entered.WaitAsync(SafetyTimeout), "the engine never called the model");
+        Assert.True(await _entered.WaitAsync(s_safetyTimeout), "the engine never called the model");
 
     public void Dispose()
     {
-        open.Set();
-        open.Dispose();
-        entered.Dispose();
+        _open.Set();
+        _open.Dispose();
+        _entered.Dispose();
     }
 }

@@ -7,7 +7,7 @@ namespace StreamDiffusion.Pipeline.Tests.Batching;
 /// <summary>One request's random inputs, its output buffer, and the ε the probe gives when called directly.</summary>
 internal sealed class DenoiseWork
 {
-    private static readonly ProbeNoisePredictor Direct = new();
+    private static readonly ProbeNoisePredictor s_direct = new();
 
     public DenoiseWork(Random random, LatentShape shape)
     {
@@ -41,7 +41,7 @@ internal sealed class DenoiseWork
     public float[] Expected()
     {
         var expected = new float[Shape.Length];
-        var pending = Direct.PredictNoiseAsync(Latents, Timesteps, Embeddings, expected, Shape);
+        var pending = s_direct.PredictNoiseAsync(Latents, Timesteps, Embeddings, expected, Shape);
         Assert.True(pending.IsCompletedSuccessfully);
         return expected;
     }

@@ -5,8 +5,8 @@ namespace StreamDiffusion.Pipeline.Tests.Batching;
 
 public sealed class DenoiserEngineTests
 {
-    private static readonly LatentShape Small = new(1, 4, 8, 8);
-    private static readonly LatentShape Wide = new(1, 4, 6, 10);
+    private static readonly LatentShape s_small = new(1, 4, 8, 8);
+    private static readonly LatentShape s_wide = new(1, 4, 6, 10);
 
     [Theory]
     [InlineData(1)]
@@ -21,7 +21,7 @@ public sealed class DenoiserEngineTests
         var streams = Enumerable.Range(0, 4).Select(stream => Task.Run(async () =>
         {
             var random = new Random(1000 + stream);
-            var shape = stream % 2 == 0 ? Small : Wide;
+            var shape = stream % 2 == 0 ? s_small : s_wide;
             for (var i = 0; i < 50; i++)
             {
                 var work = new DenoiseWork(random, shape.WithBatch(1 + ((stream + i) % 3)));
@@ -63,7 +63,7 @@ public sealed class DenoiserEngineTests
             var random = new Random(2000 + stream);
             for (var i = 0; i < 50; i++)
             {
-                var work = new DenoiseWork(random, Small);
+                var work = new DenoiseWork(random, s_small);
                 await work.SubmitAsync(engine);
                 work.AssertMatchesDirect();
             }
@@ -93,7 +93,7 @@ public sealed class DenoiserEngineTests
             var random = new Random(2100 + stream);
             for (var i = 0; i < 50; i++)
             {
-                var work = new DenoiseWork(random, Small);
+                var work = new DenoiseWork(random, s_small);
                 await work.SubmitAsync(engine);
                 work.AssertMatchesDirect();
             }
@@ -127,7 +127,7 @@ public sealed class DenoiserEngineTests
         var sizes = new List<int>();
         for (var i = 0; i < 50; i++)
         {
-            var work = new DenoiseWork(random, Small.WithBatch(1 + (i % 4)));
+            var work = new DenoiseWork(random, s_small.WithBatch(1 + (i % 4)));
             sizes.Add(work.Shape.Batch);
             await work.SubmitAsync(engine);
             work.AssertMatchesDirect();
@@ -164,12 +164,12 @@ public sealed class DenoiserEngineTests
         var random = new Random(4);
 
         gate.Close();
-        var blocker = new DenoiseWork(random, Small);
+        var blocker = new DenoiseWork(random, s_small);
         var blocked = blocker.SubmitAsync(engine);
         await gate.WaitForCallAsync();
 
         // Queued while the device is busy, oldest first: [2,2,1,1,5,1,2].
-        var queued = new[] { 2, 2, 1, 1, 5, 1, 2 }.Select(n => new DenoiseWork(random, Small.WithBatch(n))).ToArray();
+        var queued = new[] { 2, 2, 1, 1, 5, 1, 2 }.Select(n => new DenoiseWork(random, s_small.WithBatch(n))).ToArray();
         var tasks = queued.Select(w => w.SubmitAsync(engine)).ToArray();
         Assert.Equal(7, engine.GetStats().QueueDepth);
         Assert.Equal(14, engine.GetStats().QueuedItems);
@@ -194,17 +194,17 @@ public sealed class DenoiserEngineTests
         var random = new Random(5);
 
         gate.Close();
-        var blocker = new DenoiseWork(random, Small);
+        var blocker = new DenoiseWork(random, s_small);
         var blocked = blocker.SubmitAsync(engine);
         await gate.WaitForCallAsync();
 
-        var queued = Enumerable.Range(0, 8).Select(i => new DenoiseWork(random, i % 2 == 0 ? Small : Wide.WithBatch(2))).ToArray();
+        var queued = Enumerable.Range(0, 8).Select(i => new DenoiseWork(random, i % 2 == 0 ? s_small : s_wide.WithBatch(2))).ToArray();
         var tasks = queued.Select(w => w.SubmitAsync(engine)).ToArray();
         gate.Open();
         await blocked;
         await Task.WhenAll(tasks);
 
-        Assert.Equal(new[] { Small, Small.WithBatch(4), Wide.WithBatch(8) }, probe.Calls);
+        Assert.Equal(new[] { s_small, s_small.WithBatch(4), s_wide.WithBatch(8) }, probe.Calls);
         Assert.All(queued, w => w.AssertMatchesDirect());
     }
 
@@ -217,13 +217,13 @@ public sealed class DenoiserEngineTests
         var random = new Random(6);
 
         gate.Close();
-        var first = new DenoiseWork(random, Small);
+        var first = new DenoiseWork(random, s_small);
         var firstTask = first.SubmitAsync(engine);
         await gate.WaitForCallAsync();
 
         // These two share the next call, which throws.
-        var second = new DenoiseWork(random, Small);
-        var third = new DenoiseWork(random, Small.WithBatch(2));
+        var second = new DenoiseWork(random, s_small);
+        var third = new DenoiseWork(random, s_small.WithBatch(2));
         var secondTask = second.SubmitAsync(engine);
         var thirdTask = third.SubmitAsync(engine);
         var failure = new InvalidOperationException("device lost");
@@ -235,7 +235,7 @@ public sealed class DenoiserEngineTests
         Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => secondTask));
         Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => thirdTask));
 
-        var fourth = new DenoiseWork(random, Small);
+        var fourth = new DenoiseWork(random, s_small);
         await fourth.SubmitAsync(engine);
         fourth.AssertMatchesDirect();
 
@@ -256,12 +256,12 @@ public sealed class DenoiserEngineTests
         var random = new Random(12);
 
         gate.Close();
-        var first = new DenoiseWork(random, Small);
+        var first = new DenoiseWork(random, s_small);
         var firstTask = first.SubmitAsync(engine);
         await gate.WaitForCallAsync();
 
         // The first call is held inside the predictor; the second worker takes the next request.
-        var second = new DenoiseWork(random, Small.WithBatch(2));
+        var second = new DenoiseWork(random, s_small.WithBatch(2));
         var secondTask = second.SubmitAsync(engine);
         await gate.WaitForCallAsync();
         Assert.Equal(2, probe.MaxConcurrentCalls);
@@ -287,12 +287,12 @@ public sealed class DenoiserEngineTests
         var random = new Random(13);
 
         gate.Close();
-        var first = new DenoiseWork(random, Small);
+        var first = new DenoiseWork(random, s_small);
         var firstTask = first.SubmitAsync(engine);
         await gate.WaitForCallAsync();
 
         // With the only worker held in the call, the second request stays queued.
-        var second = new DenoiseWork(random, Small.WithBatch(2));
+        var second = new DenoiseWork(random, s_small.WithBatch(2));
         var secondTask = second.SubmitAsync(engine);
         Assert.Equal(1, engine.GetStats().QueueDepth);
         Assert.Equal(1, probe.MaxConcurrentCalls);
@@ -305,7 +305,7 @@ public sealed class DenoiserEngineTests
             var local = new Random(1300 + stream);
             for (var i = 0; i < 30; i++)
             {
-                var work = new DenoiseWork(local, Small);
+                var work = new DenoiseWork(local, s_small);
                 await work.SubmitAsync(engine);
                 work.AssertMatchesDirect();
             }
@@ -331,7 +331,7 @@ public sealed class DenoiserEngineTests
         var blockers = await HoldEveryWorkerAsync(engine, gate, random, workers);
 
         using var cancellation = new CancellationTokenSource();
-        var queued = new DenoiseWork(random, Small.WithBatch(3));
+        var queued = new DenoiseWork(random, s_small.WithBatch(3));
         var queuedTask = queued.SubmitAsync(engine, cancellation.Token);
         Assert.Equal(1, engine.GetStats().QueueDepth);
         await cancellation.CancelAsync();
@@ -345,7 +345,7 @@ public sealed class DenoiserEngineTests
 
         gate.Open();
         await Task.WhenAll(blockers.Select(b => b.Task));
-        var later = new DenoiseWork(random, Small.WithBatch(2));
+        var later = new DenoiseWork(random, s_small.WithBatch(2));
         await later.SubmitAsync(engine);
         later.AssertMatchesDirect();
 
@@ -366,7 +366,7 @@ public sealed class DenoiserEngineTests
 
         gate.Close();
         using var cancellation = new CancellationTokenSource();
-        var work = new DenoiseWork(random, Small.WithBatch(2));
+        var work = new DenoiseWork(random, s_small.WithBatch(2));
         var task = work.SubmitAsync(engine, cancellation.Token);
         await gate.WaitForCallAsync();
         await cancellation.CancelAsync();
@@ -377,7 +377,7 @@ public sealed class DenoiserEngineTests
 
         // Disposal waits for every running call, so the cancelled one has certainly finished (a
         // later request alone would not show it: it may run on another worker).
-        var later = new DenoiseWork(random, Small);
+        var later = new DenoiseWork(random, s_small);
         await later.SubmitAsync(engine);
         later.AssertMatchesDirect();
         await engine.DisposeAsync();
@@ -390,7 +390,7 @@ public sealed class DenoiserEngineTests
     {
         var probe = new ProbeNoisePredictor();
         await using var engine = new DenoiserEngine(probe);
-        var work = new DenoiseWork(new Random(9), Small);
+        var work = new DenoiseWork(new Random(9), s_small);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => work.SubmitAsync(engine, new CancellationToken(canceled: true)));
         Assert.Empty(probe.Calls);
@@ -408,7 +408,7 @@ public sealed class DenoiserEngineTests
 
         gate.Close();
         var running = await HoldEveryWorkerAsync(engine, gate, random, workers);
-        var queued = new[] { new DenoiseWork(random, Small), new DenoiseWork(random, Wide) };
+        var queued = new[] { new DenoiseWork(random, s_small), new DenoiseWork(random, s_wide) };
         var queuedTasks = queued.Select(w => w.SubmitAsync(engine)).ToArray();
 
         var disposing = engine.DisposeAsync().AsTask();
@@ -428,7 +428,7 @@ public sealed class DenoiserEngineTests
 
         await disposing;
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => new DenoiseWork(random, Small).SubmitAsync(engine));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => new DenoiseWork(random, s_small).SubmitAsync(engine));
         Assert.Equal(workers, probe.Calls.Count);
         await engine.DisposeAsync();
     }
@@ -445,9 +445,9 @@ public sealed class DenoiserEngineTests
 
         gate.Close();
         var running = await HoldEveryWorkerAsync(engine, gate, random, workers);
-        var queued = new[] { new DenoiseWork(random, Small).SubmitAsync(engine), new DenoiseWork(random, Small).SubmitAsync(engine) };
+        var queued = new[] { new DenoiseWork(random, s_small).SubmitAsync(engine), new DenoiseWork(random, s_small).SubmitAsync(engine) };
 
-        await Assert.ThrowsAsync<BatchQueueFullException>(() => new DenoiseWork(random, Small).SubmitAsync(engine));
+        await Assert.ThrowsAsync<BatchQueueFullException>(() => new DenoiseWork(random, s_small).SubmitAsync(engine));
         Assert.Equal(1, engine.GetStats().RejectedRequests);
         gate.Open();
         await Task.WhenAll(running.Select(r => r.Task));
@@ -479,7 +479,7 @@ public sealed class DenoiserEngineTests
     public async Task MismatchedBuffers_AreRejectedBeforeQueueing()
     {
         await using var engine = new DenoiserEngine(new ProbeNoisePredictor());
-        var shape = Small.WithBatch(2);
+        var shape = s_small.WithBatch(2);
         var latents = new float[shape.Length];
         var embeddings = new float[2 * ProbeNoisePredictor.EmbeddingLength];
 
@@ -497,7 +497,7 @@ public sealed class DenoiserEngineTests
         var held = new List<(DenoiseWork Work, Task Task)>();
         for (var w = 0; w < workers; w++)
         {
-            var work = new DenoiseWork(random, Small);
+            var work = new DenoiseWork(random, s_small);
             held.Add((work, work.SubmitAsync(engine)));
             await gate.WaitForCallAsync();
         }

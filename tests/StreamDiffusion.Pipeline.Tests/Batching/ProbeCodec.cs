@@ -5,12 +5,12 @@ namespace StreamDiffusion.Pipeline.Tests.Batching;
 /// <summary>A deterministic per-item latent codec that records each call.</summary>
 internal sealed class ProbeCodec : ILatentCodec
 {
-    private readonly List<(string Operation, int Batch, int Height, int Width)> calls = [];
-    private readonly CallGate? gate;
+    private readonly List<(string Operation, int Batch, int Height, int Width)> _calls = [];
+    private readonly CallGate? _gate;
 
     public ProbeCodec(CallGate? gate = null)
     {
-        this.gate = gate;
+        _gate = gate;
     }
 
     public string Name => "probe";
@@ -19,9 +19,9 @@ internal sealed class ProbeCodec : ILatentCodec
     {
         get
         {
-            lock (calls)
+            lock (_calls)
             {
-                return [.. calls];
+                return [.. _calls];
             }
         }
     }
@@ -60,11 +60,11 @@ internal sealed class ProbeCodec : ILatentCodec
 
     private void Record(string operation, int batch, int height, int width)
     {
-        lock (calls)
+        lock (_calls)
         {
-            calls.Add((operation, batch, height, width));
+            _calls.Add((operation, batch, height, width));
         }
 
-        gate?.Enter();
+        _gate?.Enter();
     }
 }

@@ -12,10 +12,10 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
     public const int Hidden = 8;
     public const int EmbeddingLength = TextEncoderModel.SequenceLength * Hidden;
 
-    private readonly List<LatentShape> calls = [];
-    private Exception? throwNext;
-    private int inside;
-    private int maxInside;
+    private readonly List<LatentShape> _calls = [];
+    private Exception? _throwNext;
+    private int _inside;
+    private int _maxInside;
 
     public ProbeNoisePredictor(CallGate? gate = null)
     {
@@ -31,17 +31,17 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
     {
         get
         {
-            lock (calls)
+            lock (_calls)
             {
-                return [.. calls];
+                return [.. _calls];
             }
         }
     }
 
     /// <summary>Most calls that were inside the predictor at the same time.</summary>
-    public int MaxConcurrentCalls => Volatile.Read(ref maxInside);
+    public int MaxConcurrentCalls => Volatile.Read(ref _maxInside);
 
-    public void ThrowOnNextCall(Exception error) => Volatile.Write(ref throwNext, error);
+    public void ThrowOnNextCall(Exception error) => Volatile.Write(ref _throwNext, error);
 
     public ValueTask PredictNoiseAsync(
         ReadOnlyMemory<float> latents,
@@ -51,18 +51,18 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
         LatentShape shape,
         CancellationToken cancellationToken = default)
     {
-        lock (calls)
+        lock (_calls)
         {
-            calls.Add(shape);
+            _calls.Add(shape);
         }
 
         // Decide at entry whether this call fails, so a call already held at the gate is not the
         // one that picks up a failure armed after it started.
-        var error = Interlocked.Exchange(ref throwNext, null);
-        var now = Interlocked.Increment(ref inside);
-        for (var seen = Volatile.Read(ref maxInside); now > seen; seen = Volatile.Read(ref maxInside))
+        var error = Interlocked.Exchange(ref _throwNext, null);
+        var now = Interlocked.Increment(ref _inside);
+        for (var seen = Volatile.Read(ref _maxInside); now > seen; seen = Volatile.Read(ref _maxInside))
         {
-            Interlocked.CompareExchange(ref maxInside, now, seen);
+            Interlocked.CompareExchange(ref _maxInside, now, seen);
         }
 
         try
@@ -82,7 +82,7 @@ internal sealed class ProbeNoisePredictor : INoisePredictor
         }
         finally
         {
-            Interlocked.Decrement(ref inside);
+            Interlocked.Decrement(ref _inside);
         }
     }
 

@@ -8,33 +8,33 @@ internal sealed class ProbeTextEncoder
     public const int Hidden = 4;
     public const int RowLength = TextEncoderModel.SequenceLength * Hidden;
 
-    private readonly List<int> calls = [];
-    private readonly CallGate? gate;
+    private readonly List<int> _calls = [];
+    private readonly CallGate? _gate;
 
     public ProbeTextEncoder(CallGate? gate = null)
     {
-        this.gate = gate;
+        _gate = gate;
     }
 
     public IReadOnlyList<int> Calls
     {
         get
         {
-            lock (calls)
+            lock (_calls)
             {
-                return [.. calls];
+                return [.. _calls];
             }
         }
     }
 
     public void Encode(ReadOnlySpan<long> ids, int batch, Span<float> embeddings)
     {
-        lock (calls)
+        lock (_calls)
         {
-            calls.Add(batch);
+            _calls.Add(batch);
         }
 
-        gate?.Enter();
+        _gate?.Enter();
         Assert.Equal(batch * TextEncoderModel.SequenceLength, ids.Length);
         Assert.Equal(batch * RowLength, embeddings.Length);
         for (var row = 0; row < batch; row++)

@@ -6,7 +6,7 @@ namespace StreamDiffusion.Pipeline.Tests.Benchmarks;
 /// <summary>Runs the benchmark in its quick preset: every key present, every value in its range (no wall-clock asserts).</summary>
 public sealed class PipelineBenchmarkTests
 {
-    private static readonly string[] TopLevelKeys =
+    private static readonly string[] s_topLevelKeys =
     [
         "stream_batch_vs_sequential",
         "rcfg_self_vs_full",
@@ -31,7 +31,7 @@ public sealed class PipelineBenchmarkTests
 
         using var json = JsonDocument.Parse(report.ToJson());
         var root = json.RootElement;
-        Assert.Equal(TopLevelKeys.Order(StringComparer.Ordinal), root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(s_topLevelKeys.Order(StringComparer.Ordinal), root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
 
         var streamBatch = root.GetProperty("stream_batch_vs_sequential");
         Assert.Equal(["2", "4"], streamBatch.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
@@ -127,7 +127,7 @@ public sealed class PipelineBenchmarkTests
 
         using var json = JsonDocument.Parse(report.ToJson());
 
-        Assert.Equal(TopLevelKeys.Order(StringComparer.Ordinal), json.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(s_topLevelKeys.Order(StringComparer.Ordinal), json.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(1.1, json.RootElement.GetProperty("engine_batched_vs_separate_4_streams").GetDouble());
         Assert.Equal(2.5, json.RootElement.GetProperty("stream_batch_vs_sequential").GetProperty("4").GetDouble());
         Assert.Equal("Cpu", json.RootElement.GetProperty("machine").GetProperty("ort_provider").GetString());

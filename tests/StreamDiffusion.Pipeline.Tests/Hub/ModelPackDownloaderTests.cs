@@ -237,10 +237,10 @@ public sealed class ModelPackDownloaderTests : IDisposable
     [Fact]
     public async Task Pull_IncompleteFileFromEarlierRun_ContinuesWithRangeRequest()
     {
-        const string File1 = "unet/model.onnx_data";
+        const string file1 = "unet/model.onnx_data";
         var incomplete = Path.Combine(Staging, "unet", "model.onnx_data" + ModelPackDownloader.IncompleteSuffix);
         Directory.CreateDirectory(Path.GetDirectoryName(incomplete)!);
-        await File.WriteAllBytesAsync(incomplete, _pack[File1].AsSpan(0, 123_456).ToArray());
+        await File.WriteAllBytesAsync(incomplete, _pack[file1].AsSpan(0, 123_456).ToArray());
 
         await using var server = new FakeHubServer(HubTestPack.Repository, _pack);
         var result = await PullAsync(server, Out);
@@ -268,26 +268,26 @@ public sealed class ModelPackDownloaderTests : IDisposable
     public async Task Pull_ResumesFromStagingFolderAfterAFailedRun_WithoutRefetchingFinishedFiles()
     {
         await using var server = new FakeHubServer(HubTestPack.Repository, _pack);
-        const string Last = "vae_encoder/model.onnx";
-        server.Fail(Last, 500);
+        const string last = "vae_encoder/model.onnx";
+        server.Fail(last, 500);
 
         var first = await Assert.ThrowsAsync<HubException>(() => PullAsync(server, Out, maxRetries: 1));
         Assert.Equal(HttpStatusCode.InternalServerError, first.StatusCode);
-        Assert.Contains(Last, first.Message, StringComparison.Ordinal);
+        Assert.Contains(last, first.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Out));
         Assert.True(Directory.Exists(Staging));
 
-        server.Heal(Last);
+        server.Heal(last);
         var before = server.Requests.Count;
         var result = await PullAsync(server, Out);
 
         AssertPackEquals(HubTestPack.DefaultSelection(_pack), Out);
         var selected = HubTestPack.DefaultSelection(_pack).ToList();
         Assert.Equal(selected.Count - 1, result.ReusedFiles);
-        Assert.Equal(_pack[Last].Length, result.DownloadedBytes);
+        Assert.Equal(_pack[last].Length, result.DownloadedBytes);
         var second = server.Requests.Skip(before).Where(r => r.Target.Contains("/resolve/", StringComparison.Ordinal)).ToList();
         Assert.Single(second);
-        Assert.EndsWith(Last, second[0].Target, StringComparison.Ordinal);
+        Assert.EndsWith(last, second[0].Target, StringComparison.Ordinal);
     }
 
     [Fact]

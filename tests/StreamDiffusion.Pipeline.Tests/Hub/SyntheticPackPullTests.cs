@@ -10,15 +10,15 @@ namespace StreamDiffusion.Pipeline.Tests.Hub;
 /// </summary>
 public sealed class SyntheticPackPullTests : IDisposable
 {
-    private readonly TempDirectory root = new("sdnet-pull");
+    private readonly TempDirectory _root = new("sdnet-pull");
 
     [Fact]
     public async Task A_synthetic_pack_round_trips_through_the_hub_and_loads()
     {
-        var source = root.Combine("source");
+        var source = _root.Combine("source");
         SyntheticPackWriter.Write(source, new SyntheticPackOptions { ImageSize = 128, Taesd = true });
         await using var server = FakeHubServer.FromDirectory("streamdiffusion/synthetic-turbo", source);
-        var output = root.Combine("pulled");
+        var output = _root.Combine("pulled");
 
         using var client = new HubClient(server.Endpoint);
         var result = await new ModelPackDownloader(client).PullAsync(new PullOptions { Repository = "streamdiffusion/synthetic-turbo", OutputDirectory = output });
@@ -42,11 +42,11 @@ public sealed class SyntheticPackPullTests : IDisposable
     [Fact]
     public async Task A_corrupted_onnx_file_of_a_synthetic_pack_is_refused_and_nothing_looks_complete()
     {
-        var source = root.Combine("source");
+        var source = _root.Combine("source");
         SyntheticPackWriter.Write(source, new SyntheticPackOptions { ImageSize = 128 });
         await using var server = FakeHubServer.FromDirectory("streamdiffusion/synthetic-turbo", source);
         server.Corrupt("unet/model.onnx");
-        var output = root.Combine("pulled");
+        var output = _root.Combine("pulled");
 
         using var client = new HubClient(server.Endpoint);
         var error = await Assert.ThrowsAsync<HubException>(() => new ModelPackDownloader(client).PullAsync(new PullOptions { Repository = "streamdiffusion/synthetic-turbo", OutputDirectory = output }));
@@ -55,5 +55,5 @@ public sealed class SyntheticPackPullTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
-    public void Dispose() => root.Dispose();
+    public void Dispose() => _root.Dispose();
 }

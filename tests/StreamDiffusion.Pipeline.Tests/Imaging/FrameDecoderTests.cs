@@ -49,28 +49,28 @@ public class FrameDecoderTests(ITestOutputHelper output)
     [InlineData(FrameFormat.Bgr24)]
     public void Raw_PaddedStride_RoundTripsExactly(FrameFormat format)
     {
-        const int W = 512, H = 512, Stride = (W * 3) + 13;
+        const int w = 512, h = 512, stride = (w * 3) + 13;
         var (rgb, _, _) = TestImages.Rgb("astronaut.png");
         var packed = format == FrameFormat.Bgr24 ? SwapRb(rgb) : rgb;
-        var padded = new byte[Stride * H];
+        var padded = new byte[stride * h];
         Array.Fill(padded, (byte)0xAB);
-        for (var y = 0; y < H; y++)
+        for (var y = 0; y < h; y++)
         {
-            packed.AsSpan(y * W * 3, W * 3).CopyTo(padded.AsSpan(y * Stride));
+            packed.AsSpan(y * w * 3, w * 3).CopyTo(padded.AsSpan(y * stride));
         }
 
         using var decoder = new FrameDecoder();
         using var encoder = new FrameEncoder();
         var tensor = new float[decoder.Options.TensorLength];
-        var info = decoder.Decode(padded, new FrameDescriptor(format, W, H, Stride), tensor);
-        var encoded = encoder.Encode(tensor, W, H, new FrameEncoding { Format = format });
+        var info = decoder.Decode(padded, new FrameDescriptor(format, w, h, stride), tensor);
+        var encoded = encoder.Encode(tensor, w, h, new FrameEncoding { Format = format });
 
-        Assert.Equal(new FrameDescriptor(format, W, H, Stride), info);
-        Assert.Equal(new FrameDescriptor(format, W, H, W * 3), encoded.Descriptor);
+        Assert.Equal(new FrameDescriptor(format, w, h, stride), info);
+        Assert.Equal(new FrameDescriptor(format, w, h, w * 3), encoded.Descriptor);
         Assert.Equal(packed, encoded.Data.ToArray());
 
         // The tensor is R, G, B whichever order came in.
-        Assert.Equal(rgb, ImageTensor.ToInterleaved(tensor, W, H));
+        Assert.Equal(rgb, ImageTensor.ToInterleaved(tensor, w, h));
     }
 
     [Fact]

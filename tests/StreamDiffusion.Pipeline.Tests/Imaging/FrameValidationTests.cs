@@ -141,8 +141,14 @@ public class FrameValidationTests
 
         // A header claiming 30000x30000 with nothing behind it is refused before any decoding.
         var bomb = TestImages.Bytes("chelsea.png").AsSpan(0, 33).ToArray();
-        bomb[16] = 0; bomb[17] = 0; bomb[18] = 0x75; bomb[19] = 0x30;
-        bomb[20] = 0; bomb[21] = 0; bomb[22] = 0x75; bomb[23] = 0x30;
+        bomb[16] = 0;
+        bomb[17] = 0;
+        bomb[18] = 0x75;
+        bomb[19] = 0x30;
+        bomb[20] = 0;
+        bomb[21] = 0;
+        bomb[22] = 0x75;
+        bomb[23] = 0x30;
         Assert.Equal("Png frame is 30000x30000, larger than the maximum 2048x2048.", Reject(bomb, FrameDescriptor.Png));
     }
 

@@ -5,11 +5,11 @@ namespace StreamDiffusion.Pipeline.Tests.Imaging;
 /// <summary>Locates the shared CC0 test photos (../shared/data/images next to the repo) and loads them.</summary>
 internal static class TestImages
 {
-    private static readonly Lazy<string> Folder = new(FindFolder);
+    private static readonly Lazy<string> s_folder = new(FindFolder);
 
-    public static string Directory => Folder.Value;
+    public static string Directory => s_folder.Value;
 
-    public static string PathOf(string name) => Path.Combine(Folder.Value, name);
+    public static string PathOf(string name) => Path.Combine(s_folder.Value, name);
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
 

@@ -13,8 +13,8 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
     private const int Size = 512;
 
     // CLIP ids of "a photo of a cat" and "a photo of an astronaut riding a horse on mars" (shared/data/README.md).
-    private static readonly long[] Cat = [49406, 320, 1125, 539, 320, 2368, 49407];
-    private static readonly long[] Astronaut = [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496, 49407];
+    private static readonly long[] s_cat = [49406, 320, 1125, 539, 320, 2368, 49407];
+    private static readonly long[] s_astronaut = [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496, 49407];
 
     private static SyntheticPackOptions Turbo => new() { ImageSize = Size, TokenizerSource = TestPaths.ClipVocabulary };
 
@@ -41,9 +41,9 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         Assert.Equal(family.Contains("taesd", StringComparison.Ordinal) ? "taesd" : "vae", pack.Codec.Name);
 
         // Text encoder: deterministic, prompt-dependent.
-        var cat = Encode(pack, Cat, options.PadTokenId);
-        var catAgain = Encode(pack, Cat, options.PadTokenId);
-        var astronaut = Encode(pack, Astronaut, options.PadTokenId);
+        var cat = Encode(pack, s_cat, options.PadTokenId);
+        var catAgain = Encode(pack, s_cat, options.PadTokenId);
+        var astronaut = Encode(pack, s_astronaut, options.PadTokenId);
         Assert.Equal(77 * pack.HiddenSize, cat.Length);
         Assert.Equal(cat, catAgain);
         Assert.True(TestImages.MeanSquaredError(cat, astronaut) > 1e-4, "different prompts must give different embeddings");
@@ -75,14 +75,14 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         using var pack = ModelPack.Load(packs.Get(options));
         Assert.True(pack.Unet.IsVideo);
         Assert.Equal(256, pack.ImageSize); // symbolic graph axes: unet/config.json sample_size (32) x 8
-        const int Frames = 3;
-        const int Side = 32;
-        var clip = GaussianNoise(4 * Frames * Side * Side, seed: 3);
+        const int frames = 3;
+        const int side = 32;
+        var clip = GaussianNoise(4 * frames * side * side, seed: 3);
         var noise = new float[clip.Length];
-        var embedding = Encode(pack, Cat, options.PadTokenId);
-        pack.Unet.PredictClipNoise(clip, [999f, 599f, 99f], embedding, noise, 1, 4, Frames, Side, Side);
+        var embedding = Encode(pack, s_cat, options.PadTokenId);
+        pack.Unet.PredictClipNoise(clip, [999f, 599f, 99f], embedding, noise, 1, 4, frames, side, side);
         Assert.All(noise, e => Assert.True(float.IsFinite(e)));
-        Assert.Throws<InvalidOperationException>(() => pack.Unet.PredictNoise(new float[4 * Side * Side], [1f], embedding, new float[4 * Side * Side], new LatentShape(1, 4, Side, Side)));
+        Assert.Throws<InvalidOperationException>(() => pack.Unet.PredictNoise(new float[4 * side * side], [1f], embedding, new float[4 * side * side], new LatentShape(1, 4, side, side)));
     }
 
     public static TheoryData<string> Variants =>
@@ -110,13 +110,13 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         using var pack = ModelPack.Load(packs.Get(VariantOptions(variant)));
         var tolerance = variant == "fp16-io" ? 2e-2 : variant == "timestep-cond" ? double.MaxValue : 1e-4;
 
-        var expectedText = Encode(reference, Cat, 0);
-        var text = Encode(pack, Cat, 0);
+        var expectedText = Encode(reference, s_cat, 0);
+        var text = Encode(pack, s_cat, 0);
         AssertClose(expectedText, text, variant == "fp16-io" ? 1e-4 : 1e-6, "text embedding");
 
         // A batch mixing timesteps: a scalar-timestep graph must be split into runs transparently.
-        const int Side = 16;
-        var shape = new LatentShape(3, 4, Side, Side);
+        const int side = 16;
+        var shape = new LatentShape(3, 4, side, side);
         var latents = GaussianNoise(shape.Length, seed: 11);
         float[] timesteps = [999f, 359f, 359f];
         var embeddings = expectedText.Concat(expectedText).Concat(expectedText).ToArray();

@@ -5,19 +5,19 @@ namespace StreamDiffusion.Pipeline.Tests.Models;
 /// <summary>Writes synthetic packs once per test class into a temp folder, keyed by their options.</summary>
 public sealed class SyntheticPackFixture : IDisposable
 {
-    private readonly TempDirectory root = new("sdnet-packs");
-    private readonly Dictionary<SyntheticPackOptions, string> packs = [];
-    private readonly Lock gate = new();
+    private readonly TempDirectory _root = new("sdnet-packs");
+    private readonly Dictionary<SyntheticPackOptions, string> _packs = [];
+    private readonly Lock _gate = new();
 
     public string Get(SyntheticPackOptions options)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!packs.TryGetValue(options, out var path))
+            if (!_packs.TryGetValue(options, out var path))
             {
-                path = root.Combine($"pack{packs.Count}");
+                path = _root.Combine($"pack{_packs.Count}");
                 SyntheticPackWriter.Write(path, options);
-                packs[options] = path;
+                _packs[options] = path;
             }
 
             return path;
@@ -28,7 +28,7 @@ public sealed class SyntheticPackFixture : IDisposable
     public string CopyOf(SyntheticPackOptions options)
     {
         var source = Get(options);
-        var target = root.Combine($"copy-{Guid.NewGuid():N}");
+        var target = _root.Combine($"copy-{Guid.NewGuid():N}");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var destination = Path.Combine(target, Path.GetRelativePath(source, file));
@@ -39,5 +39,5 @@ public sealed class SyntheticPackFixture : IDisposable
         return target;
     }
 
-    public void Dispose() => root.Dispose();
+    public void Dispose() => _root.Dispose();
 }

@@ -217,13 +217,13 @@ public sealed class ImageStreamTests(SyntheticPackFixture packs) : IClassFixture
     {
         var side = (int)Math.Sqrt(rgb.Length / 3);
         var fine = FineLuma(rgb);
-        const int Block = 4;
-        var coarse = new double[(side / Block) * (side / Block)];
+        const int block = 4;
+        var coarse = new double[(side / block) * (side / block)];
         for (var y = 0; y < side; y++)
         {
             for (var x = 0; x < side; x++)
             {
-                coarse[((y / Block) * (side / Block)) + (x / Block)] += fine[(y * side) + x] / (Block * Block);
+                coarse[((y / block) * (side / block)) + (x / block)] += fine[(y * side) + x] / (block * block);
             }
         }
 

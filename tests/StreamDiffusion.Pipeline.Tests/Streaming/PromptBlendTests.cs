@@ -4,14 +4,14 @@ namespace StreamDiffusion.Pipeline.Tests.Streaming;
 
 public class PromptBlendTests
 {
-    private static readonly float[] A = [1, 0, 0, 0, 3, 0];
-    private static readonly float[] B = [0, 1, 0, 0, 0, 3];
+    private static readonly float[] s_a = [1, 0, 0, 0, 3, 0];
+    private static readonly float[] s_b = [0, 1, 0, 0, 0, 3];
 
     [Fact]
     public void Two_prompts_slerp_row_by_row()
     {
         // Rows of width 2: [1,0],[0,0],[3,0] vs [0,1],[0,0],[0,3]; halfway on the arc keeps the row norms.
-        float[] half = PromptBlend.Blend([new(A, 1), new(B, 1)], 2);
+        float[] half = PromptBlend.Blend([new(s_a, 1), new(s_b, 1)], 2);
         float h = MathF.Sqrt(0.5f);
         float[] expected = [h, h, 0, 0, 3 * h, 3 * h];
         for (int i = 0; i < expected.Length; i++)
@@ -19,11 +19,11 @@ public class PromptBlendTests
             Assert.Equal(expected[i], half[i], 1e-5f);
         }
 
-        Assert.Equal(A, PromptBlend.Blend([new(A, 1), new(B, 0)], 2));
-        float[] end = PromptBlend.Blend([new(A, 0), new(B, 2)], 2);
-        for (int i = 0; i < B.Length; i++)
+        Assert.Equal(s_a, PromptBlend.Blend([new(s_a, 1), new(s_b, 0)], 2));
+        float[] end = PromptBlend.Blend([new(s_a, 0), new(s_b, 2)], 2);
+        for (int i = 0; i < s_b.Length; i++)
         {
-            Assert.Equal(B[i], end[i], 1e-6f);
+            Assert.Equal(s_b[i], end[i], 1e-6f);
         }
     }
 
@@ -48,28 +48,28 @@ public class PromptBlendTests
     public void Three_or_more_prompts_use_the_normalized_weighted_sum()
     {
         float[] c = [2, 2, 2, 2, 2, 2];
-        float[] blend = PromptBlend.Blend([new(A, 1), new(B, 1), new(c, 2)], 2);
-        for (int i = 0; i < A.Length; i++)
+        float[] blend = PromptBlend.Blend([new(s_a, 1), new(s_b, 1), new(c, 2)], 2);
+        for (int i = 0; i < s_a.Length; i++)
         {
-            Assert.Equal((A[i] + B[i] + (2 * c[i])) / 4, blend[i], 1e-6f);
+            Assert.Equal((s_a[i] + s_b[i] + (2 * c[i])) / 4, blend[i], 1e-6f);
         }
     }
 
     [Fact]
     public void Single_prompt_is_copied()
     {
-        float[] result = PromptBlend.Blend([new(A, 0.3f)], 2);
-        Assert.Equal(A, result);
-        Assert.NotSame(A, result);
+        float[] result = PromptBlend.Blend([new(s_a, 0.3f)], 2);
+        Assert.Equal(s_a, result);
+        Assert.NotSame(s_a, result);
     }
 
     [Fact]
     public void Bad_input_is_rejected()
     {
         Assert.Throws<ArgumentException>(() => PromptBlend.Blend([], 2));
-        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(A, 1), new([1, 2], 1)], 2));
-        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(A, -1), new(B, 1)], 2));
-        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(A, 0), new(B, 0)], 2));
-        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(A, 1)], 4));
+        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(s_a, 1), new([1, 2], 1)], 2));
+        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(s_a, -1), new(s_b, 1)], 2));
+        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(s_a, 0), new(s_b, 0)], 2));
+        Assert.Throws<ArgumentException>(() => PromptBlend.Blend([new(s_a, 1)], 4));
     }
 }

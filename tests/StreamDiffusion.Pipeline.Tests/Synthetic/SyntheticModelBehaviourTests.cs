@@ -15,12 +15,12 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
     private const int Size = 512;
 
     // "a photo of an astronaut riding a horse on mars" and "a photo of a cat" (ids from shared/data/README.md).
-    private static readonly long[] Astronaut = [320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496];
-    private static readonly long[] Cat = [320, 1125, 539, 320, 2368];
+    private static readonly long[] s_astronaut = [320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496];
+    private static readonly long[] s_cat = [320, 1125, 539, 320, 2368];
 
-    private static readonly SyntheticPackOptions TurboOptions = new() { Taesd = true };
+    private static readonly SyntheticPackOptions s_turboOptions = new() { Taesd = true };
 
-    private string Turbo => fixture.Pack("turbo", TurboOptions);
+    private string Turbo => fixture.Pack("turbo", s_turboOptions);
 
     [Theory]
     [InlineData(SyntheticFamily.SdTurbo)]
@@ -39,9 +39,9 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
             return outputs["last_hidden_state"];
         }
 
-        var a1 = Encode(Ids(options.PadTokenId, Astronaut), out var pooledA1);
-        var a2 = Encode(Ids(options.PadTokenId, Astronaut), out var pooledA2);
-        var cat = Encode(Ids(options.PadTokenId, Cat), out var pooledCat);
+        var a1 = Encode(Ids(options.PadTokenId, s_astronaut), out var pooledA1);
+        var a2 = Encode(Ids(options.PadTokenId, s_astronaut), out var pooledA2);
+        var cat = Encode(Ids(options.PadTokenId, s_cat), out var pooledCat);
 
         Assert.Equal(a1, a2);
         Assert.Equal(pooledA1, pooledA2);
@@ -115,7 +115,7 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
     [Fact]
     public void Fp16_vae_round_trip_matches_fp32()
     {
-        var half = fixture.Pack("turbo-fp16", TurboOptions with { Float16 = true, Taesd = false });
+        var half = fixture.Pack("turbo-fp16", s_turboOptions with { Float16 = true, Taesd = false });
         double RoundTripPsnr(string pack, bool fp16)
         {
             using var encoder = new InferenceSession(Path.Combine(pack, "vae_encoder", "model.onnx"));
@@ -145,7 +145,7 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
 
         foreach (var path in ImagePaths())
         {
-            var (z, cat, astronaut, _) = PrepareLatentAndPrompts(Turbo, TurboOptions, path);
+            var (z, cat, astronaut, _) = PrepareLatentAndPrompts(Turbo, s_turboOptions, path);
             var noise = Gaussian(z.Length, 42);
             var xt = z.Select((v, i) => (alpha * v) + (sigma * noise[i])).ToArray();
 
@@ -175,8 +175,8 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
     [Fact]
     public void Video_denoiser_agrees_with_the_image_denoiser_frame_by_frame()
     {
-        var imageOptions = TurboOptions;
-        var videoOptions = TurboOptions with { Video = true, Taesd = false };
+        var imageOptions = s_turboOptions;
+        var videoOptions = s_turboOptions with { Video = true, Taesd = false };
         var videoPack = fixture.Pack("turbo-video", videoOptions);
         var (z, cat, _, _) = PrepareLatentAndPrompts(Turbo, imageOptions);
         using var image = new InferenceSession(Path.Combine(Turbo, "unet", "model.onnx"));
@@ -229,10 +229,10 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
     {
         // Scalar int64 timestep, fp16 I/O, timestep_cond and compute layers are contract or cost variants:
         // the output stays close to the default UNet's.
-        var (z, cat, _, _) = PrepareLatentAndPrompts(Turbo, TurboOptions);
-        var reference = fixture.Pack("turbo", TurboOptions);
-        var scalar = fixture.Pack("turbo-scalar-int64", TurboOptions with { Taesd = false, TimestepRank = SyntheticTimestepRank.Scalar, TimestepType = SyntheticTimestepType.Int64 });
-        var half = fixture.Pack("turbo-fp16-cond-compute", TurboOptions with { Taesd = false, Float16 = true, TimestepCond = true, ComputeLayers = 2, ComputeChannels = 16 });
+        var (z, cat, _, _) = PrepareLatentAndPrompts(Turbo, s_turboOptions);
+        var reference = fixture.Pack("turbo", s_turboOptions);
+        var scalar = fixture.Pack("turbo-scalar-int64", s_turboOptions with { Taesd = false, TimestepRank = SyntheticTimestepRank.Scalar, TimestepType = SyntheticTimestepType.Int64 });
+        var half = fixture.Pack("turbo-fp16-cond-compute", s_turboOptions with { Taesd = false, Float16 = true, TimestepCond = true, ComputeLayers = 2, ComputeChannels = 16 });
         var noise = Gaussian(z.Length, 5);
         var xt = z.Select((v, i) => (0.7f * v) + (0.7f * noise[i])).ToArray();
         long[] shape = [1, 4, Size / 8, Size / 8];
@@ -263,8 +263,8 @@ public sealed class SyntheticModelBehaviourTests(SyntheticPackFixture fixture, I
         var image = LoadImage01(imagePath ?? ImagePaths()[0], Size).Select(v => (2 * v) - 1).ToArray();
         var parameters = Run(encoder, ("sample", Tensor(image, 1, 3, Size, Size)))["latent_parameters"];
         var z = parameters.AsSpan(0, 4 * (Size / 8) * (Size / 8)).ToArray().Select(v => v * 0.18215f).ToArray();
-        var cat = Run(text, ("input_ids", Tensor(Ids(options.PadTokenId, Cat), 1, 77)))["last_hidden_state"];
-        var astronaut = Run(text, ("input_ids", Tensor(Ids(options.PadTokenId, Astronaut), 1, 77)))["last_hidden_state"];
+        var cat = Run(text, ("input_ids", Tensor(Ids(options.PadTokenId, s_cat), 1, 77)))["last_hidden_state"];
+        var astronaut = Run(text, ("input_ids", Tensor(Ids(options.PadTokenId, s_astronaut), 1, 77)))["last_hidden_state"];
         return (z, cat, astronaut, options.PadTokenId);
     }
 }

@@ -11,9 +11,9 @@ namespace StreamDiffusion.Pipeline.Tests.Synthetic;
 /// </summary>
 public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITestOutputHelper output) : IClassFixture<SyntheticPackFixture>
 {
-    public static TheoryData<string> VariantNames => new(Variants.Keys);
+    public static TheoryData<string> VariantNames => new(s_variants.Keys);
 
-    private static readonly Dictionary<string, SyntheticPackOptions> Variants = new()
+    private static readonly Dictionary<string, SyntheticPackOptions> s_variants = new()
     {
         ["turbo-default"] = new SyntheticPackOptions { Taesd = true },
         ["sd15-int32-scalar-int64"] = new SyntheticPackOptions
@@ -52,7 +52,7 @@ public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITe
     [MemberData(nameof(VariantNames))]
     public void Pack_has_the_optimum_layout_and_json_files(string variant)
     {
-        var options = Variants[variant];
+        var options = s_variants[variant];
         var pack = fixture.Pack(variant, options);
 
         foreach (var file in new[]
@@ -99,7 +99,7 @@ public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITe
     [MemberData(nameof(VariantNames))]
     public void Models_declare_the_contract_names_types_and_ranks(string variant)
     {
-        var options = Variants[variant];
+        var options = s_variants[variant];
         var pack = fixture.Pack(variant, options);
         int d = options.Family == SyntheticFamily.Sd15 ? 768 : 1024;
         var io = options.Float16 ? typeof(Float16) : typeof(float);
@@ -166,7 +166,7 @@ public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITe
     [MemberData(nameof(VariantNames))]
     public void Models_run_on_inputs_of_the_declared_types(string variant)
     {
-        var options = Variants[variant];
+        var options = s_variants[variant];
         var pack = fixture.Pack(variant, options);
         int d = options.HiddenSize;
         const int batch = 2, frames = 3, latent = 8, image = 64;
@@ -224,11 +224,11 @@ public sealed class SyntheticPackContractTests(SyntheticPackFixture fixture, ITe
     public void A_512_pack_writes_quickly_and_is_small()
     {
         // Timing is printed, not asserted (shared CI machines vary).
-        var pack = fixture.Pack("turbo-default", Variants["turbo-default"]);
+        var pack = fixture.Pack("turbo-default", s_variants["turbo-default"]);
         long bytes = Directory.EnumerateFiles(pack, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         var again = Path.Combine(fixture.Root, "turbo-default-again");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        SyntheticPackWriter.Write(again, Variants["turbo-default"]);
+        SyntheticPackWriter.Write(again, s_variants["turbo-default"]);
         output.WriteLine(
             $"512 sd-turbo pack with TAESD: first write {fixture.WriteMilliseconds["turbo-default"]:F0} ms (includes JIT), " +
             $"second {watch.Elapsed.TotalMilliseconds:F0} ms, {bytes / 1e6:F1} MB");

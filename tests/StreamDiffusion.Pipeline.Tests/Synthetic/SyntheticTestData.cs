@@ -7,10 +7,10 @@ namespace StreamDiffusion.Pipeline.Tests.Synthetic;
 /// <summary>Paths to the shared test data, image loading, ONNX Runtime calls and metrics for the synthetic-pack tests.</summary>
 internal static class SyntheticTestData
 {
-    private static readonly Lazy<string> Root = new(FindSharedData);
+    private static readonly Lazy<string> s_root = new(FindSharedData);
 
     /// <summary>The shared data folder, <c>../shared/data</c> relative to the repository root.</summary>
-    public static string SharedData => Root.Value;
+    public static string SharedData => s_root.Value;
 
     public static string ClipFolder => Path.Combine(SharedData, "clip");
 

@@ -5,12 +5,12 @@ namespace StreamDiffusion.StreamHost.Tests.Cli;
 /// <summary>The host executable's model verbs, run as a user would run them.</summary>
 public sealed class ModelsCliTests : IDisposable
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), $"sdnet-cli-{Guid.NewGuid():N}");
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"sdnet-cli-{Guid.NewGuid():N}");
 
     [Fact]
     public async Task Synth_then_inspect_prints_every_onnx_file_io_table_and_the_conclusions()
     {
-        var pack = Path.Combine(root, "pack");
+        var pack = Path.Combine(_root, "pack");
         var synth = await HostProcess.RunAsync("models", "synth", "--out", pack, "--family", "sd15", "--size", "256", "--taesd");
         Assert.True(synth.ExitCode == 0, synth.Output + synth.Error);
         Assert.True(File.Exists(Path.Combine(pack, "unet", "model.onnx")));
@@ -41,7 +41,7 @@ public sealed class ModelsCliTests : IDisposable
     [Fact]
     public async Task Inspect_of_a_broken_pack_shows_the_tables_and_the_loader_message()
     {
-        var pack = Path.Combine(root, "broken");
+        var pack = Path.Combine(_root, "broken");
         SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 256 });
         File.Copy(Path.Combine(pack, "text_encoder", "model.onnx"), Path.Combine(pack, "unet", "model.onnx"), overwrite: true);
         var inspect = await HostProcess.RunAsync("models", "inspect", pack);
@@ -62,9 +62,9 @@ public sealed class ModelsCliTests : IDisposable
     [Fact]
     public async Task Render_writes_an_image_and_prints_a_summary()
     {
-        var pack = Path.Combine(root, "render-pack");
+        var pack = Path.Combine(_root, "render-pack");
         SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 256, Taesd = true });
-        var output = Path.Combine(root, "out.png");
+        var output = Path.Combine(_root, "out.png");
         var image = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "images", "astronaut.png"));
         var result = await HostProcess.RunAsync("render", "--model", pack, "--input", image, "--output", output, "--prompt", "a red fire", "--size", "256", "--t-index", "32,45", "--cfg", "self", "--guidance", "1.4", "--delta", "0.5");
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
@@ -80,7 +80,7 @@ public sealed class ModelsCliTests : IDisposable
     {
         try
         {
-            Directory.Delete(root, recursive: true);
+            Directory.Delete(_root, recursive: true);
         }
         catch (DirectoryNotFoundException)
         {

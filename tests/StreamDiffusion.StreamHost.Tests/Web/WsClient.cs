@@ -7,7 +7,7 @@ namespace StreamDiffusion.StreamHost.Tests.Web;
 /// <summary>A test client of /ws/stream on <see cref="ClientWebSocket"/>, with a guard timeout on every receive.</summary>
 internal sealed class WsClient : IAsyncDisposable
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(90);
     private readonly byte[] _buffer = new byte[64 * 1024];
 
     private WsClient(ClientWebSocket socket)
@@ -21,7 +21,7 @@ internal sealed class WsClient : IAsyncDisposable
     {
         var socket = new ClientWebSocket();
         var uri = new UriBuilder(httpAddress) { Scheme = "ws", Path = "/ws/stream" }.Uri;
-        using var cts = new CancellationTokenSource(Guard);
+        using var cts = new CancellationTokenSource(s_guard);
         await socket.ConnectAsync(uri, cts.Token);
         return new WsClient(socket);
     }
@@ -37,7 +37,7 @@ internal sealed class WsClient : IAsyncDisposable
     /// <summary>Next message; Close type when the server closed (then Socket.CloseStatus is set).</summary>
     public async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync()
     {
-        using var cts = new CancellationTokenSource(Guard);
+        using var cts = new CancellationTokenSource(s_guard);
         using var message = new MemoryStream();
         while (true)
         {

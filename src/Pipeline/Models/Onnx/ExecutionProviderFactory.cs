@@ -10,11 +10,11 @@ namespace StreamDiffusion.Pipeline.Models.Onnx;
 /// </summary>
 public static class ExecutionProviderFactory
 {
-    private static readonly Lazy<IReadOnlySet<string>> AvailableProviders =
+    private static readonly Lazy<IReadOnlySet<string>> s_availableProviders =
         new(() => new HashSet<string>(OrtEnv.Instance().GetAvailableProviders(), StringComparer.Ordinal));
 
     /// <summary>Provider names this ONNX Runtime build offers, e.g. CPUExecutionProvider.</summary>
-    public static IReadOnlySet<string> Available => AvailableProviders.Value;
+    public static IReadOnlySet<string> Available => s_availableProviders.Value;
 
     /// <summary>ONNX Runtime's name for a provider.</summary>
     public static string OrtName(ExecutionProvider provider) => provider switch

@@ -10,7 +10,7 @@ namespace StreamDiffusion.Pipeline.Models.Onnx;
 /// </summary>
 public abstract class OnnxModel : IDisposable
 {
-    private bool disposed;
+    private bool _disposed;
 
     protected OnnxModel(string filePath, InferenceSession session, ExecutionProvider provider)
     {
@@ -73,7 +73,7 @@ public abstract class OnnxModel : IDisposable
 
     protected virtual void Dispose(bool disposing)
     {
-        if (!disposed)
+        if (!_disposed)
         {
             if (disposing)
             {
@@ -81,7 +81,7 @@ public abstract class OnnxModel : IDisposable
                 RunOptions.Dispose();
             }
 
-            disposed = true;
+            _disposed = true;
         }
     }
 
@@ -129,7 +129,7 @@ public abstract class OnnxModel : IDisposable
         return tensor;
     }
 
-    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     internal static string TypeText(TensorElementType type) => new OnnxTensorInfo("", type, [], []).ElementTypeText;
 }

@@ -13,12 +13,12 @@ namespace StreamDiffusion.Pipeline.Models.Onnx;
 /// </summary>
 internal sealed class OrtRunScope : IDisposable
 {
-    private readonly List<OrtValue> values = [];
-    private readonly List<Action> returns = [];
+    private readonly List<OrtValue> _values = [];
+    private readonly List<Action> _returns = [];
 
     public List<string> Names { get; } = [];
 
-    public List<OrtValue> Values => values;
+    public List<OrtValue> Values => _values;
 
     /// <summary>Adds a float tensor, converted to float16 when the graph wants it.</summary>
     public void AddFloats(OnnxTensorInfo input, ReadOnlySpan<float> data, long[] shape)
@@ -114,24 +114,24 @@ internal sealed class OrtRunScope : IDisposable
 
     public void Dispose()
     {
-        foreach (var value in values)
+        foreach (var value in _values)
         {
             value.Dispose();
         }
 
-        foreach (var giveBack in returns)
+        foreach (var giveBack in _returns)
         {
             giveBack();
         }
 
-        values.Clear();
-        returns.Clear();
+        _values.Clear();
+        _returns.Clear();
     }
 
     private void Add(string name, OrtValue value)
     {
         Names.Add(name);
-        values.Add(value);
+        _values.Add(value);
     }
 
     private delegate void Fill<TSource, TTarget>(ReadOnlySpan<TSource> source, Span<TTarget> target);
@@ -157,7 +157,7 @@ internal sealed class OrtRunScope : IDisposable
         }
 
         var array = ArrayPool<TTarget>.Shared.Rent(Math.Max(1, data.Length));
-        returns.Add(() => ArrayPool<TTarget>.Shared.Return(array));
+        _returns.Add(() => ArrayPool<TTarget>.Shared.Return(array));
         fill(data, array.AsSpan(0, data.Length));
         return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, array.AsMemory(0, data.Length), shape);
     }

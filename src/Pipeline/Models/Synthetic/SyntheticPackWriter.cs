@@ -20,7 +20,7 @@ public static class SyntheticPackWriter
     /// <summary>File name of the marker that says a folder holds a complete synthetic pack.</summary>
     public const string MarkerFileName = "synthetic.json";
 
-    private static readonly JsonSerializerOptions MarkerJson = new(SyntheticTokenizerFiles.Json)
+    private static readonly JsonSerializerOptions s_markerJson = new(SyntheticTokenizerFiles.s_json)
     {
         Converters = { new JsonStringEnumConverter() },
     };
@@ -109,7 +109,7 @@ public static class SyntheticPackWriter
             ["generator"] = "StreamDiffusion.Net SyntheticPackWriter",
             ["format_version"] = 1,
             ["note"] = "Synthetic pack: hand-built ONNX graphs with seeded weights, not a trained model.",
-            ["options"] = JsonSerializer.SerializeToNode(options, MarkerJson),
+            ["options"] = JsonSerializer.SerializeToNode(options, s_markerJson),
         };
         WriteJson(Path.Combine(root, MarkerFileName), marker);
     }
@@ -175,7 +175,7 @@ public static class SyntheticPackWriter
     private static void WriteJson(string path, JsonNode node)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, node.ToJsonString(SyntheticTokenizerFiles.Json));
+        File.WriteAllText(path, node.ToJsonString(SyntheticTokenizerFiles.s_json));
     }
 
     private static void EnsureReplaceable(string target)

@@ -16,7 +16,7 @@ internal static class SyntheticTokenizerFiles
     public const int StartOfTextId = 49406;
     public const int EndOfTextId = 49407;
 
-    internal static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions s_json = new()
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -43,7 +43,7 @@ internal static class SyntheticTokenizerFiles
             ["pad_token"] = options.PadToken,
             ["unk_token"] = AddedToken(EndOfText, typed: false),
         };
-        File.WriteAllText(Path.Combine(directory, "special_tokens_map.json"), specialTokens.ToJsonString(Json));
+        File.WriteAllText(Path.Combine(directory, "special_tokens_map.json"), specialTokens.ToJsonString(s_json));
 
         var config = new JsonObject
         {
@@ -57,7 +57,7 @@ internal static class SyntheticTokenizerFiles
             ["tokenizer_class"] = "CLIPTokenizer",
             ["unk_token"] = AddedToken(EndOfText, typed: true),
         };
-        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(Json));
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(s_json));
     }
 
     /// <summary>GPT-2's byte → printable-character table, in CLIP's vocabulary order.</summary>

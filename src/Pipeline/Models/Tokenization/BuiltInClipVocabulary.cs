@@ -24,7 +24,7 @@ public static class BuiltInClipVocabulary
     internal const string EndOfText = "<|endoftext|>";
     internal const string EndOfWordSuffix = "</w>";
 
-    private static readonly JsonSerializerOptions Indented = new()
+    private static readonly JsonSerializerOptions s_indented = new()
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -70,7 +70,7 @@ public static class BuiltInClipVocabulary
             vocab.Add(token, id);
         }
 
-        File.WriteAllText(Path.Combine(tokenizerDir, "vocab.json"), JsonSerializer.Serialize(vocab, Indented));
+        File.WriteAllText(Path.Combine(tokenizerDir, "vocab.json"), JsonSerializer.Serialize(vocab, s_indented));
         // No merges: byte-level BPE then leaves every byte as its own token.
         File.WriteAllText(Path.Combine(tokenizerDir, "merges.txt"), "#version: 0.2\n");
 
@@ -85,7 +85,7 @@ public static class BuiltInClipVocabulary
         };
         File.WriteAllText(
             Path.Combine(tokenizerDir, "special_tokens_map.json"),
-            JsonSerializer.Serialize(specialTokensMap, Indented));
+            JsonSerializer.Serialize(specialTokensMap, s_indented));
 
         var tokenizerConfig = new Dictionary<string, object>
         {
@@ -101,7 +101,7 @@ public static class BuiltInClipVocabulary
         };
         File.WriteAllText(
             Path.Combine(tokenizerDir, "tokenizer_config.json"),
-            JsonSerializer.Serialize(tokenizerConfig, Indented));
+            JsonSerializer.Serialize(tokenizerConfig, s_indented));
     }
 
     private static Dictionary<string, object> SpecialTokenObject(string content) => new()

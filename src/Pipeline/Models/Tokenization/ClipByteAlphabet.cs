@@ -7,10 +7,10 @@ namespace StreamDiffusion.Pipeline.Models.Tokenization;
 /// </summary>
 internal static class ClipByteAlphabet
 {
-    private static readonly string[] TokensInIdOrder = Build();
+    private static readonly string[] s_tokensInIdOrder = Build();
 
     /// <summary>The 256 single-character byte tokens; index = CLIP vocabulary id.</summary>
-    public static IReadOnlyList<string> Tokens => TokensInIdOrder;
+    public static IReadOnlyList<string> Tokens => s_tokensInIdOrder;
 
     private static string[] Build()
     {
@@ -18,9 +18,12 @@ internal static class ClipByteAlphabet
         // the remaining bytes (controls, space, 0x7F-0xA0, 0xAD) are shifted to U+0100.. in byte order.
         var order = new List<int>(256);
         var codePoints = new List<int>(256);
-        for (int b = '!'; b <= '~'; b++) { order.Add(b); codePoints.Add(b); }
-        for (int b = 0xA1; b <= 0xAC; b++) { order.Add(b); codePoints.Add(b); }
-        for (int b = 0xAE; b <= 0xFF; b++) { order.Add(b); codePoints.Add(b); }
+        for (int b = '!'; b <= '~'; b++)
+        { order.Add(b); codePoints.Add(b); }
+        for (int b = 0xA1; b <= 0xAC; b++)
+        { order.Add(b); codePoints.Add(b); }
+        for (int b = 0xAE; b <= 0xFF; b++)
+        { order.Add(b); codePoints.Add(b); }
         var printable = new HashSet<int>(order);
         int shifted = 0;
         for (int b = 0; b < 256; b++)

@@ -17,8 +17,8 @@ internal static class ClipNfc
     private const int HangulLCount = 19, HangulVCount = 21, HangulTCount = 28;
     private const int HangulNCount = HangulVCount * HangulTCount, HangulSCount = HangulLCount * HangulNCount;
 
-    private static readonly Dictionary<int, (int First, int Second)> DecompositionMap = BuildDecompositions(out CompositionMap);
-    private static readonly Dictionary<long, int> CompositionMap;
+    private static readonly Dictionary<int, (int First, int Second)> s_decompositionMap = BuildDecompositions(out s_compositionMap);
+    private static readonly Dictionary<long, int> s_compositionMap;
 
     /// <summary>Returns the NFC form of <paramref name="text"/> (the same instance when nothing can change).</summary>
     public static string Normalize(string text)
@@ -76,7 +76,7 @@ internal static class ClipNfc
             return;
         }
 
-        if (DecompositionMap.TryGetValue(cp, out var parts))
+        if (s_decompositionMap.TryGetValue(cp, out var parts))
         {
             Decompose(parts.First, output);
             if (parts.Second != 0)
@@ -168,7 +168,7 @@ internal static class ClipNfc
             return true;
         }
 
-        return CompositionMap.TryGetValue(((long)first << 21) | (uint)second, out composite);
+        return s_compositionMap.TryGetValue(((long)first << 21) | (uint)second, out composite);
     }
 
     private static int CombiningClass(int cp)

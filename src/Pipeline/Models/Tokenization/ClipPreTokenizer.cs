@@ -17,7 +17,7 @@ namespace StreamDiffusion.Pipeline.Models.Tokenization;
 /// </remarks>
 internal sealed class ClipPreTokenizer : PreTokenizer
 {
-    private static readonly string[] SpecialTokens = ["<|startoftext|>", "<|endoftext|>"];
+    private static readonly string[] s_specialTokens = ["<|startoftext|>", "<|endoftext|>"];
 
     public static ClipPreTokenizer Instance { get; } = new();
 
@@ -72,7 +72,7 @@ internal sealed class ClipPreTokenizer : PreTokenizer
 
     private static int MatchSpecial(ReadOnlySpan<char> text)
     {
-        foreach (var special in SpecialTokens)
+        foreach (var special in s_specialTokens)
         {
             if (text.StartsWith(special, StringComparison.OrdinalIgnoreCase))
             {

@@ -1,4 +1,6 @@
+using Grpc.Core;
 using Grpc.Net.Client;
+using StreamDiffusion.Protos.V1;
 using StreamDiffusion.LoadTest.Frames;
 using StreamDiffusion.LoadTest.Metrics;
 using StreamDiffusion.LoadTest.Reporting;
@@ -16,6 +18,7 @@ public sealed class LoadRun
     /// <summary>Spacing of the time series.</summary>
     public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan s_warmUpTimeout = TimeSpan.FromSeconds(3);
     private readonly GrpcChannel _channel;
     private readonly FrameLibrary _frames;
     private readonly HttpClient _http;
@@ -34,9 +37,10 @@ public sealed class LoadRun
     public async Task<RunReport> RunAsync(int streams, Action<LoadRecorder, TimeSample>? progress, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
+        var client = new Client(_channel);
+        await WarmUpAsync(client, cancellationToken).ConfigureAwait(false);
         var before = await ScrapeAllAsync(cancellationToken).ConfigureAwait(false);
         var recorder = new LoadRecorder();
-        var client = new Client(_channel);
         var fallback = _options.Targets.Count == 1 ? _options.Targets[0].Authority : "unknown";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
@@ -74,6 +78,32 @@ public sealed class LoadRun
             results,
             before,
             after);
+    }
+
+    /// <summary>
+    /// Connects before the clock starts: cheap GetCapabilities calls until as many replicas as targets have
+    /// answered (or a few seconds passed), so the round-robin balancer has every replica ready and spreads the
+    /// streams over all of them instead of the first one that happened to connect.
+    /// </summary>
+    private async Task WarmUpAsync(Client client, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + s_warmUpTimeout;
+        for (var i = 0; i < 4 * _options.Targets.Count + 4 && seen.Count < _options.Targets.Count && DateTime.UtcNow < deadline; i++)
+        {
+            try
+            {
+                using var call = client.GetCapabilitiesAsync(new GetCapabilitiesRequest(), deadline: deadline, cancellationToken: cancellationToken);
+                var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
+                _ = await call.ConfigureAwait(false);
+                seen.Add(headers.GetValue(StreamWorker.ReplicaHeader) ?? string.Empty);
+            }
+            catch (RpcException)
+            {
+                // Unreachable or refusing: the run itself reports it.
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<IReadOnlyList<MetricsSnapshot>> ScrapeAllAsync(CancellationToken cancellationToken)

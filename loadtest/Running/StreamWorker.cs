@@ -132,7 +132,7 @@ public sealed class StreamWorker
             {
                 await call.RequestStream.WriteAsync(new StreamRequest { Config = Config() }, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
             {
                 // Already refused: the status comes from the response stream.
             }
@@ -270,8 +270,10 @@ public sealed class StreamWorker
                 input.Sequence = (ulong)slot;
                 input.ClientTimestampUs = (long)(NowMs * 1000);
                 Interlocked.Increment(ref _inFlight);
-                _sent[slot] = true;
+
+                // A frame whose write fails never reached the host: it stays unsent, not lost.
                 await call.RequestStream.WriteAsync(request, CancellationToken.None).ConfigureAwait(false);
+                _sent[slot] = true;
                 recorder.OnSent();
                 _recorder.All.OnSent();
                 onSent(slot);
@@ -287,11 +289,11 @@ public sealed class StreamWorker
             {
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or RpcException)
+            catch (Exception ex) when (ex is InvalidOperationException or RpcException or IOException)
             {
             }
         }
-        catch (Exception ex) when (ex is InvalidOperationException or RpcException)
+        catch (Exception ex) when (ex is InvalidOperationException or RpcException or IOException)
         {
             // The call is over; the receive loop has its status.
         }

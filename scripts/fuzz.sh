@@ -17,7 +17,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 work=artifacts/fuzz
-rm -rf "$work" && mkdir -p "$work"
+rm -rf "$work" && mkdir -p "$work/out" "$work/seeds"
 tools="$work/tools"
 dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null
 # A published copy whose assemblies under test carry AFL++ branch instrumentation.

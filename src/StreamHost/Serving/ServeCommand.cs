@@ -109,6 +109,7 @@ public static class ServeCommand
 
         var endpoints = new HostEndpoints();
         services.AddSingleton(endpoints);
+        services.AddSingleton<ReplicaIdentity>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(grpcEndpoint, o =>
@@ -140,6 +141,7 @@ public static class ServeCommand
         services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.Services.Map(GrpcServiceName, _ => true));
 
         services.AddSingleton<HostMetrics>();
+        services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SessionRegistry>();
         services.AddStreamHostWeb();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
@@ -151,6 +153,9 @@ public static class ServeCommand
         configure?.Invoke(services);
 
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<EngineMetrics>();
+        var replica = app.Services.GetRequiredService<ReplicaIdentity>();
+        app.Use(next => ReplicaIdentity.Middleware(next, replica));
         app.MapStreamHostWeb();
         app.MapGrpcService<StreamDiffusionService>();
         app.MapGrpcReflectionService();

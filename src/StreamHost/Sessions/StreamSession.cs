@@ -54,24 +54,12 @@ internal sealed partial class StreamSession
     private readonly OutputFrame _outFrame = new();
     private readonly FrameTimings _timings = new();
 
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly SessionStatistics _stats = new();
     private SessionSettings _settings;
     private SessionSettings _applied;
     private Exception? _failure;
     private int _consecutiveBad;
-    private long _framesIn;
-    private long _framesOut;
-    private long _framesSkipped;
-    private long _framesDropped;
-    private long _framesFailed;
-    private double _latencySumMs;
 
-    // Per stats interval.
-    private long _intervalStart;
-    private long _intervalOut;
-    private long _intervalDropped;
-    private double _intervalLatencySum;
-    private double _intervalLatencyMax;
     private bool _loggedProcessingError;
 
     // The status the write watchdog ended the session with, if it did.
@@ -117,7 +105,6 @@ internal sealed partial class StreamSession
         _answerSlots = new SemaphoreSlim(capacity.MaxPendingAnswers, capacity.MaxPendingAnswers);
         _frameResponse.Frame = _outFrame;
         _outFrame.Timings = _timings;
-        _intervalStart = _started;
     }
 
     /// <summary>Runs the session to its end; throws an RpcException for a status other than OK.</summary>
@@ -173,9 +160,8 @@ internal sealed partial class StreamSession
         {
             _cts.Dispose();
             _answerSlots.Dispose();
-            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-            var meanMs = _framesOut == 0 ? 0 : _latencySumMs / _framesOut;
-            LogEnded(_lease.Id, outcome, seconds, _framesIn, _framesOut, _framesSkipped, _framesDropped, _framesFailed, meanMs);
+            LogEnded(_lease.Id, outcome, _stats.UptimeSeconds, _stats.FramesIn, _stats.FramesOut, _stats.FramesSkipped,
+                _stats.FramesDropped, _stats.FramesFailed, _stats.MeanLatencyMs);
         }
     }
 
@@ -330,7 +316,7 @@ internal sealed partial class StreamSession
 
     private async ValueTask HandleFrameAsync(InputFrame frame, CancellationToken ct)
     {
-        Interlocked.Increment(ref _framesIn);
+        _stats.CountIn();
         _metrics.FramesIn.Inc();
         var error = FrameValidator.Validate(frame, _settings.Mode, _limits);
         if (error is not null)
@@ -402,7 +388,7 @@ internal sealed partial class StreamSession
 
                     await ProcessOneAsync(item, ct).ConfigureAwait(false);
                     _answerSlots.Release();
-                    if (Stopwatch.GetElapsedTime(_intervalStart) >= _capacity.StatsInterval)
+                    if (_stats.IntervalElapsed(_capacity.StatsInterval))
                     {
                         await WriteStatsAsync(final: false, ct).ConfigureAwait(false);
                     }
@@ -494,11 +480,7 @@ internal sealed partial class StreamSession
         // MJPEG viewers get a copy of the output while the processor's buffer is still valid.
         _live?.Publish(result);
 
-        _framesOut++;
-        _intervalOut++;
-        _latencySumMs += totalMs;
-        _intervalLatencySum += totalMs;
-        _intervalLatencyMax = Math.Max(_intervalLatencyMax, totalMs);
+        _stats.CountOut(totalMs, result.Skipped);
         _metrics.FramesOut.Inc();
         _metrics.FrameLatency.Observe(totalMs / 1000);
         _metrics.DecodeStage.Observe(result.DecodeMs / 1000);
@@ -506,7 +488,6 @@ internal sealed partial class StreamSession
         _metrics.EncodeStage.Observe(result.EncodeMs / 1000);
         if (result.Skipped)
         {
-            _framesSkipped++;
             _metrics.FramesSkipped.Inc();
         }
     }
@@ -520,8 +501,7 @@ internal sealed partial class StreamSession
             return WriteFailedAsync(item, StatusCode.InvalidArgument, item.Error, queueMs, ct);
         }
 
-        _framesDropped++;
-        _intervalDropped++;
+        _stats.CountDropped();
         _metrics.FramesDropped.Inc();
         ClearImage();
         _outFrame.Dropped = true;
@@ -532,7 +512,7 @@ internal sealed partial class StreamSession
 
     private Task WriteFailedAsync(QueuedFrame item, StatusCode code, string message, double queueMs, CancellationToken ct)
     {
-        _framesFailed++;
+        _stats.CountFailed();
         _metrics.FramesFailed.Inc();
         ClearImage();
         _outFrame.Dropped = false;
@@ -563,31 +543,12 @@ internal sealed partial class StreamSession
 
     private async Task WriteStatsAsync(bool final, CancellationToken ct)
     {
-        var seconds = Stopwatch.GetElapsedTime(_intervalStart).TotalSeconds;
-        var stats = new SessionStats
+        var (stats, dropped, seconds) = _stats.TakeInterval(_lease.Id, final);
+        if (dropped > 0)
         {
-            SessionId = _lease.Id,
-            FramesIn = (ulong)Interlocked.Read(ref _framesIn),
-            FramesOut = (ulong)_framesOut,
-            FramesSkipped = (ulong)_framesSkipped,
-            FramesDropped = (ulong)_framesDropped,
-            FramesFailed = (ulong)_framesFailed,
-            Fps = seconds > 0 ? (float)(_intervalOut / seconds) : 0,
-            LatencyMsMean = _intervalOut > 0 ? (float)(_intervalLatencySum / _intervalOut) : 0,
-            LatencyMsMax = (float)_intervalLatencyMax,
-            UptimeSeconds = Stopwatch.GetElapsedTime(_started).TotalSeconds,
-            Final = final,
-        };
-        if (_intervalDropped > 0)
-        {
-            LogDrops(_lease.Id, _intervalDropped, seconds);
+            LogDrops(_lease.Id, dropped, seconds);
         }
 
-        _intervalStart = Stopwatch.GetTimestamp();
-        _intervalOut = 0;
-        _intervalDropped = 0;
-        _intervalLatencySum = 0;
-        _intervalLatencyMax = 0;
         await WriteAsync(new StreamResponse { Stats = stats }, ct).ConfigureAwait(false);
     }
 

@@ -16,8 +16,14 @@ public sealed record BenchmarkReport
         WriteIndented = true,
     };
 
-    /// <summary>Per step count n ("2", "4"): Stream Batch (one UNet call of n items per frame) over sequential denoising (n calls of 1 item).</summary>
+    /// <summary>Per step count n ("2", "4"): Stream Batch (one UNet call of n items per frame) over sequential denoising, i.e. the zero-latency mode (n calls of 1 item).</summary>
     public required IReadOnlyDictionary<string, double> StreamBatchVsSequential { get; init; }
+
+    /// <summary>Per step count n ("2", "4"): frames per second of the zero-latency mode (all n steps of a frame in its own call).</summary>
+    public required IReadOnlyDictionary<string, double> ZeroLatencyFps { get; init; }
+
+    /// <summary>Input-to-output latency in ms: "stream_batch[n]" (n frame times) and "zero_latency[n]" (one frame time).</summary>
+    public required IReadOnlyDictionary<string, double> LatencyMs { get; init; }
 
     /// <summary>Self residual CFG (n·f items) over full CFG (2·n·f items).</summary>
     public required double RcfgSelfVsFull { get; init; }
@@ -37,6 +43,23 @@ public sealed record BenchmarkReport
 
     /// <summary>Milliseconds per frame spent outside the ONNX sessions (JPEG codec excluded).</summary>
     public required double OverheadMsPerFrame { get; init; }
+
+    /// <summary>Wall milliseconds of one single-stream frame, raw RGB24 in and out (median of rounds).</summary>
+    [JsonPropertyName("frame_ms_single_stream")]
+    public required double FrameMsSingleStream { get; init; }
+
+    /// <summary>Frames per second of four streams together on the shared engine (JPEG in and out).</summary>
+    [JsonPropertyName("fps_4_streams_shared")]
+    public required double FramesPerSecond4Streams { get; init; }
+
+    /// <summary>Milliseconds of the frame's ONNX calls run back to back in a bare loop (median of rounds).</summary>
+    public required double OnnxFloorMsPerFrame { get; init; }
+
+    /// <summary>
+    /// Per stream count ("1", "4"): a frame's time inside the ONNX sessions over the floor. With four
+    /// streams the time of concurrent calls is summed, so contention for the cores shows as a ratio above 1.
+    /// </summary>
+    public required IReadOnlyDictionary<string, double> OnnxVsFloor { get; init; }
 
     /// <summary>Milliseconds of JPEG decode plus encode per frame.</summary>
     public required double CodecMsPerFrame { get; init; }

@@ -71,4 +71,7 @@ public sealed record BenchmarkSettings
 
     /// <summary>Whether the quick preset was used.</summary>
     public required bool Quick { get; init; }
+
+    /// <summary>The CPU sessions' thread settings (pools, intra-op threads, spinning).</summary>
+    public string OrtThreads { get; init; } = string.Empty;
 }

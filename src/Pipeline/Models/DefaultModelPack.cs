@@ -10,7 +10,7 @@ namespace StreamDiffusion.Pipeline.Models;
 public static class DefaultModelPack
 {
     /// <summary>Bumped whenever the synthetic pack's graphs change, so stale caches are not reused.</summary>
-    public const string Version = "v2";
+    public const string Version = "v3";
 
     /// <summary>The options the default pack is written with.</summary>
     public static SyntheticPackOptions Options { get; } = new() { Family = SyntheticFamily.SdTurbo, ImageSize = 512, Taesd = true };

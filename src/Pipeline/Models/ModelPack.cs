@@ -156,7 +156,8 @@ public sealed class ModelPack : IDisposable
         {
             TaesdEncoder = TaesdModel.Load(taesdEncoderFile, provider, options, isEncoder: true);
             TaesdDecoder = TaesdModel.Load(taesdDecoderFile, provider, options, isEncoder: false);
-            Codec = new TaesdCodec(TaesdEncoder, TaesdDecoder, ReadTaesdZeroOne());
+            var (zeroToOne, reason) = TaesdRangeDetector.Detect(Directory, options.TaesdImageRange);
+            Codec = new TaesdCodec(TaesdEncoder, TaesdDecoder, zeroToOne) { RangeReason = reason };
         }
 
         // Optimum exports leave the spatial axes symbolic; their unet/config.json names the native latent size.
@@ -256,32 +257,6 @@ public sealed class ModelPack : IDisposable
         }
 
         return DefaultScalingFactor;
-    }
-
-    private bool ReadTaesdZeroOne()
-    {
-        // The original TAESD works on [0,1] images; a wrapper that takes [−1,1] says so in its config.
-        foreach (var part in new[] { "taesd_encoder", "taesd_decoder" })
-        {
-            var path = Path.Combine(Directory, part, "config.json");
-            if (!File.Exists(path))
-            {
-                continue;
-            }
-
-            using var document = ParseJson(path);
-            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("image_range", out var range))
-            {
-                return range.ToString().Replace(" ", string.Empty, StringComparison.Ordinal) switch
-                {
-                    "[0,1]" or "0,1" => true,
-                    "[-1,1]" or "-1,1" => false,
-                    _ => throw new ModelPackException($"{path}: 'image_range' must be \"[0,1]\" or \"[-1,1]\", found {range}"),
-                };
-            }
-        }
-
-        return true;
     }
 
     private static JsonDocument ParseJson(string path)

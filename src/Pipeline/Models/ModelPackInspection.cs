@@ -61,7 +61,7 @@ public sealed record ModelPackInspection(string Directory, IReadOnlyList<OnnxFil
             Add("vae encoder output", pack.VaeEncoder.OutputsDistribution ? "latent_parameters (mean‖logvar)" : "latent_sample");
             Add("vae dtype", OnnxModel.TypeText(pack.VaeEncoder.InputType));
             Add("scaling factor", pack.ScalingFactor.ToString("0.#####", System.Globalization.CultureInfo.InvariantCulture));
-            Add("codec", pack.Codec.Name + (pack.Codec is TaesdCodec t ? (t.ImagesInZeroOne ? " (images in [0,1])" : " (images in [-1,1])") : string.Empty));
+            Add("codec", pack.Codec.Name + (pack.Codec is TaesdCodec t ? $" (images in {(t.ImagesInZeroOne ? "[0,1]" : "[-1,1]")}: {t.RangeReason})" : string.Empty));
             foreach (var model in pack.Models)
             {
                 Add(Path.GetRelativePath(directory, model.FilePath), model.Summary);

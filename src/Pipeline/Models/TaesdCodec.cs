@@ -4,7 +4,7 @@ namespace StreamDiffusion.Pipeline.Models;
 
 /// <summary>
 /// A tiny autoencoder as a latent codec. Its latents need no scaling factor; its images are in
-/// [0,1] (the original TAESD) or [−1,1] (some wrappers), as the pack declares.
+/// [0,1] (the original TAESD) or [−1,1] (diffusers' AutoencoderTiny), as <see cref="TaesdRangeDetector"/> concluded.
 /// </summary>
 public sealed class TaesdCodec : ILatentCodec
 {
@@ -20,6 +20,9 @@ public sealed class TaesdCodec : ILatentCodec
 
     /// <summary>True when the graphs work on images in [0,1] rather than [−1,1].</summary>
     public bool ImagesInZeroOne { get; }
+
+    /// <summary>What the range was concluded from (<see cref="TaesdRangeDetector"/>), for <c>models inspect</c>.</summary>
+    public string RangeReason { get; init; } = "given";
 
     /// <inheritdoc />
     public string Name => "taesd";

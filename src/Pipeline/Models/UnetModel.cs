@@ -19,6 +19,7 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
     private readonly OnnxTensorInfo _output;
     private readonly string[] _outputNames;
     private readonly float[]? _timestepCondRow;
+    private readonly string? _timestepCondText;
 
     private UnetModel(string filePath, Microsoft.ML.OnnxRuntime.InferenceSession session, ExecutionProvider provider, ModelPackOptions options)
         : base(filePath, session, provider)
@@ -46,7 +47,8 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
             Require(_timestepCond, "input 'timestep_cond'", "[batch,dim] float32/float16", [2], floats, null, null);
             var dim = _timestepCond.StaticDimension(1)
                 ?? throw new ModelPackException($"{filePath}: tensor 'timestep_cond' has a symbolic width {_timestepCond.ShapeText}; expected a fixed embedding size such as 256");
-            _timestepCondRow = GuidanceEmbedding.Create(options.TimestepCondGuidance - 1f, dim);
+            _timestepCondRow = options.TimestepCondGuidance is { } guidance ? GuidanceEmbedding.Create(guidance - 1f, dim) : new float[dim];
+            _timestepCondText = TimestepCond.Describe(options.TimestepCondGuidance);
         }
 
         var unknown = Inputs.FirstOrDefault(i => i != _sample && i != _timestep && i != _hidden && i != _timestepCond);
@@ -88,7 +90,7 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
     /// <inheritdoc />
     public override string Summary =>
         $"{(IsVideo ? "video denoiser" : "unet")}: sample {_sample.ElementTypeText} {_sample.ShapeText}, timestep {_timestep.ElementTypeText} " +
-        $"{(_timestep.Rank == 0 ? "scalar" : _timestep.ShapeText)}, hidden size {HiddenSize}" + (HasTimestepCond ? ", timestep_cond (LCM guidance embedding)" : string.Empty);
+        $"{(_timestep.Rank == 0 ? "scalar" : _timestep.ShapeText)}, hidden size {HiddenSize}" + (HasTimestepCond ? $", timestep_cond (LCM guidance embedding, fed {_timestepCondText})" : string.Empty);
 
     /// <summary>Loads and validates <c>unet/model.onnx</c>.</summary>
     /// <param name="filePath">The ONNX file.</param>

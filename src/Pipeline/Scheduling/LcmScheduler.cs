@@ -59,18 +59,18 @@ public sealed class LcmScheduler
     }
 
     /// <summary>
-    /// The t_index list diffusers' LCMScheduler would use for <paramref name="steps"/> steps at full
-    /// strength: every (N / steps)-th grid position from the noisiest (e.g. 4 steps → 0, 12, 24, 36).
+    /// The t_index list diffusers' LCMScheduler (≥ 0.24) uses for <paramref name="steps"/> steps at full
+    /// strength: floor(linspace(0, N, steps, endpoint=False)) into the grid, e.g. 4 steps → 0, 12, 25, 37.
     /// </summary>
     public int[] TIndexForSteps(int steps)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(steps, OriginalSteps);
-        int skip = OriginalSteps / steps;
         var indices = new int[steps];
         for (int i = 0; i < steps; i++)
         {
-            indices[i] = i * skip;
+            // Integer floor of i·N/steps, exactly numpy's floor(linspace(...)) for these ranges.
+            indices[i] = i * OriginalSteps / steps;
         }
 
         return indices;

@@ -38,6 +38,17 @@ namespace StreamDiffusion.Pipeline.Streaming;
 /// previous step, and S_0 = η_0 (self) or the real negative ε_u (initialize). This is the Python reference's
 /// roll/concat bookkeeping with blocks of f instead of single items.
 /// </para>
+/// <para>
+/// With one step (n = 1) the reference never resets its stock noise from η: it starts at zero and each call
+/// leaves η₀ + ΔS (ΔS the LCM step of σ₀·S with the combined ε, unscaled since there is no next block) for
+/// the next frame. This class does the same (the first call after a reset or a settings change uses S = 0),
+/// so a one-step stream gives the reference's pictures; the carried ΔS acts as a temporal prior on the
+/// unconditional noise. For n &gt; 1 the carry out of the last block is dropped, as in the reference.
+/// </para>
+/// <para>
+/// Guidance acts only when g &gt; 1 (as the reference): for g ≤ 1 every CFG mode runs ε = ε_c on n·f items,
+/// with no unconditional items and no stock-noise update.
+/// </para>
 /// <para>Not thread-safe for concurrent calls (one call at a time; a second concurrent call throws);
 /// <see cref="Settings"/> may be assigned from any thread.</para>
 /// </remarks>
@@ -64,6 +75,10 @@ public sealed class StreamBatchDenoiser
     private float[] _latents = [];
     private float[] _x0 = [];
     private float[] _stockDelta = [];
+
+    // n = 1 only: ΔS carried from the previous call (see the class remarks).
+    private readonly float[] _carry = [];
+    private bool _hasCarry;
 
     private float[] _batchLatents = [];
     private float[] _batchNoise = [];
@@ -104,6 +119,7 @@ public sealed class StreamBatchDenoiser
         _itemLength = frameShape.ItemLength;
         _blockLength = frameShape.Length;
         _stockScratch = new float[_blockLength];
+        _carry = new float[_blockLength];
         _noiseScratch = new float[_blockLength];
         Validate(settings);
         _pending = settings;
@@ -140,7 +156,7 @@ public sealed class StreamBatchDenoiser
     /// UNet items of one steady-state call under the settings in force: n·f (none, self), 2·n·f (full),
     /// (n+1)·f (initialize). Useful to size the engine's micro-batches.
     /// </summary>
-    public int SteadyItemsPerCall => (_applied!.CfgMode switch
+    public int SteadyItemsPerCall => (!IsGuided(_applied!) ? _steps : _applied!.CfgMode switch
     {
         CfgMode.Full => 2 * _steps,
         CfgMode.Initialize => _steps + 1,
@@ -188,6 +204,7 @@ public sealed class StreamBatchDenoiser
         try
         {
             _warm = false;
+            _hasCarry = false;
             Array.Clear(_stockDelta);
         }
         finally
@@ -210,7 +227,7 @@ public sealed class StreamBatchDenoiser
         {
             ApplySettings(Volatile.Read(ref _pending));
             PrepareInput(encoded.Span, imageToImage);
-            if (!_warm)
+            if (!_warm || _applied!.ZeroLatency)
             {
                 handedOff = true;
                 return FillAsync(output, cancellationToken);
@@ -288,7 +305,7 @@ public sealed class StreamBatchDenoiser
     /// <summary>Assembles the UNet batch for blocks first .. first + count − 1; returns the number of uncond blocks.</summary>
     private int BeginBlocks(int first, int count, out int items)
     {
-        int uncondBlocks = _applied!.CfgMode switch
+        int uncondBlocks = !IsGuided(_applied!) ? 0 : _applied!.CfgMode switch
         {
             CfgMode.Full => count,
             CfgMode.Initialize => first == 0 ? 1 : 0,
@@ -389,7 +406,8 @@ public sealed class StreamBatchDenoiser
         float g = settings.GuidanceScale;
         float delta = settings.Delta;
         CfgMode mode = settings.CfgMode;
-        bool residual = mode is CfgMode.Self or CfgMode.Initialize;
+        bool guided = IsGuided(settings);
+        bool residual = guided && (mode is CfgMode.Self or CfgMode.Initialize);
 
         if (_scheduler.Schedule.Config.PredictionType != PredictionType.Epsilon)
         {
@@ -412,18 +430,37 @@ public sealed class StreamBatchDenoiser
             Span<float> stock = _stockScratch;
             ref readonly LcmStepCoefficients coefficients = ref _coefficients[b];
 
-            if (mode == CfgMode.Full)
+            if (!guided)
+            {
+                // ε = ε_c as it came from the UNet.
+            }
+            else if (mode == CfgMode.Full)
             {
                 // ε = ε_u + g(ε_c − ε_u) = g·ε_c + (1 − g)·ε_u
                 LcmScheduler.LinearCombination(eps, g, _batchNoise.AsSpan(c * _blockLength, _blockLength), 1f - g, eps);
             }
             else if (residual)
             {
-                if (b == 0)
+                if (b == 0 && mode == CfgMode.Initialize)
                 {
-                    // Initialize: the real negative ε_u of the newest block (batch position 0); self: η₀.
-                    ReadOnlySpan<float> seed = mode == CfgMode.Initialize ? _batchNoise.AsSpan(0, _blockLength) : Block(_eta, 0);
-                    seed.CopyTo(stock);
+                    // The real negative ε_u of the newest block (batch position 0).
+                    _batchNoise.AsSpan(0, _blockLength).CopyTo(stock);
+                }
+                else if (b == 0 && _steps == 1)
+                {
+                    // One step: zero at first, then η₀ plus the ΔS the previous call left (class remarks).
+                    if (_hasCarry)
+                    {
+                        TensorPrimitives.Add(Block(_eta, 0), _carry, stock);
+                    }
+                    else
+                    {
+                        stock.Clear();
+                    }
+                }
+                else if (b == 0)
+                {
+                    Block(_eta, 0).CopyTo(stock);
                 }
                 else
                 {
@@ -435,6 +472,18 @@ public sealed class StreamBatchDenoiser
             }
 
             LcmScheduler.Step(latents, eps, coefficients, Block(_x0, b));
+
+            if (residual && _steps == 1 && mode == CfgMode.Self)
+            {
+                // ΔS = step(σ₀·S, ε); the reference's next-block scale is 1 for the last (only) block.
+                LcmScheduler.LinearCombination(
+                    stock,
+                    (float)(coefficients.LatentScale * coefficients.Sigma),
+                    eps,
+                    (float)coefficients.NoiseScale,
+                    _carry);
+                _hasCarry = true;
+            }
 
             if (residual && b < _steps - 1)
             {
@@ -509,6 +558,7 @@ public sealed class StreamBatchDenoiser
         if (levelsChanged || noiseChanged)
         {
             Array.Clear(_stockDelta);
+            _hasCarry = false;
             if (_warm)
             {
                 for (int k = 1; k < _steps; k++)
@@ -521,6 +571,7 @@ public sealed class StreamBatchDenoiser
         if (old is null || old.CfgMode != settings.CfgMode)
         {
             Array.Clear(_stockDelta);
+            _hasCarry = false;
         }
 
         int maxItems = settings.CfgMode switch
@@ -614,6 +665,9 @@ public sealed class StreamBatchDenoiser
             TensorPrimitives.MultiplyAdd(_noiseScratch, _noiseWeights[i], destination, destination);
         }
     }
+
+    /// <summary>Whether guidance acts: g &gt; 1 and a CFG mode other than none (as the reference).</summary>
+    private static bool IsGuided(StreamSettings settings) => settings.GuidanceScale > 1f && settings.CfgMode != CfgMode.None;
 
     private static (long Seed, float Weight)[] SeedsOf(StreamSettings settings)
     {

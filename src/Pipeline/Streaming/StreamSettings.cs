@@ -42,4 +42,11 @@ public sealed record StreamSettings
 
     /// <summary>Fixed noise per stream (default) or fresh noise per call.</summary>
     public NoiseMode NoiseMode { get; init; } = NoiseMode.Fixed;
+
+    /// <summary>
+    /// Zero-latency mode (the reference's <c>use_denoising_batch = False</c>): every call runs all n
+    /// steps of its own frame block back to back (n UNet calls) and emits it at once, so the output is
+    /// one call old instead of n − 1, at the cost of n UNet calls per frame. Off by default (Stream Batch).
+    /// </summary>
+    public bool ZeroLatency { get; init; }
 }

@@ -8,7 +8,8 @@ namespace StreamDiffusion.StreamHost.Cli;
 
 /// <summary>
 /// <c>bench [--model DIR|default] [--compute-layers N] [--compute-channels N] [--size 512] [--frames N]
-/// [--warmup N] [--filter-frames N] [--photo FILE] [--provider cpu|cuda|tensorrt] [--quick] [--json]</c>:
+/// [--warmup N] [--filter-frames N] [--photo FILE] [--provider cpu|cuda|tensorrt] [--threads N]
+/// [--spinning] [--thread-pools per-session|global] [--quick] [--json]</c>:
 /// runs <see cref="PipelineBenchmark"/> in this process and prints a table of the ratios (DESIGN.md section 8).
 /// </summary>
 /// <remarks>
@@ -22,12 +23,20 @@ public static class BenchCommand
     [
         ("stream_batch_vs_sequential[2]", "Stream Batch over sequential steps, n = 2 (throughput ratio)"),
         ("stream_batch_vs_sequential[4]", "Stream Batch over sequential steps, n = 4"),
+        ("zero_latency_fps[2]", "zero-latency mode (all steps of a frame in its call), n = 2: frames/s"),
+        ("latency_ms[stream_batch[2]]", "n = 2 Stream Batch: ms from a frame's input to its output"),
+        ("latency_ms[zero_latency[2]]", "n = 2 zero-latency: ms from a frame's input to its output"),
         ("rcfg_self_vs_full", "self residual CFG over full CFG"),
         ("rcfg_initialize_vs_full", "initialize residual CFG over full CFG"),
         ("ssf_static_unet_calls_saved", "similarity filter: UNet calls saved, static input"),
         ("ssf_moving_unet_calls_saved", "similarity filter: UNet calls saved, moving input"),
         ("engine_batched_vs_separate_4_streams", "4 streams on one micro-batching engine over an engine each"),
         ("overhead_ms_per_frame", "ms per frame outside the ONNX sessions (JPEG excluded)"),
+        ("frame_ms_single_stream", "ms per frame, one stream, raw RGB24 in and out"),
+        ("fps_4_streams_shared", "frames/s of 4 streams on the shared engine"),
+        ("onnx_floor_ms_per_frame", "ms of the frame's ONNX calls back to back in a bare loop"),
+        ("onnx_vs_floor[1]", "one stream: time inside ONNX over the floor"),
+        ("onnx_vs_floor[4]", "4 streams, shared engine: time inside ONNX (calls summed) over the floor"),
         ("codec_ms_per_frame", "ms per frame of JPEG decode + encode"),
         ("alloc_bytes_per_frame", "managed bytes allocated per frame, steady state"),
     ];
@@ -47,11 +56,15 @@ public static class BenchCommand
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or tensorrt", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");
         var quick = new Option<bool>("--quick") { Description = "Small preset (128 px, light UNet, few frames) that runs in seconds; explicit options still apply" };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads of the CPU sessions (0: one per physical core)" };
+        var spinning = new Option<bool>("--spinning") { Description = "Let idle ONNX Runtime threads spin (off by default)" };
+        var threadPools = new Option<string>("--thread-pools") { Description = "CPU thread pools: per-session or global (one pool for all sessions)", DefaultValueFactory = _ => "per-session" };
+        threadPools.AcceptOnlyFromAmong("per-session", "global");
         var json = new Option<bool>("--json") { Description = "Write the report as JSON to stdout (table and progress go to stderr)" };
 
         var command = new Command("bench", "Measure Stream Batch, residual CFG, the similarity filter, engine batching, overhead and allocations on this machine")
         {
-            model, computeLayers, computeChannels, size, frames, warmup, filterFrames, photo, provider, quick, json,
+            model, computeLayers, computeChannels, size, frames, warmup, filterFrames, photo, provider, threads, spinning, threadPools, quick, json,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -84,6 +97,9 @@ public static class BenchCommand
                         "tensorrt" => ExecutionProvider.TensorRT,
                         _ => ExecutionProvider.Cpu,
                     },
+                    IntraOpThreads = parseResult.GetValue(threads),
+                    AllowSpinning = parseResult.GetValue(spinning),
+                    ThreadPools = parseResult.GetValue(threadPools) == "global" ? CpuThreadPools.Global : CpuThreadPools.PerSession,
                 },
             };
 
@@ -192,12 +208,20 @@ public static class BenchCommand
     {
         "stream_batch_vs_sequential[2]" => report.StreamBatchVsSequential["2"],
         "stream_batch_vs_sequential[4]" => report.StreamBatchVsSequential["4"],
+        "zero_latency_fps[2]" => report.ZeroLatencyFps["2"],
+        "latency_ms[stream_batch[2]]" => report.LatencyMs["stream_batch[2]"],
+        "latency_ms[zero_latency[2]]" => report.LatencyMs["zero_latency[2]"],
         "rcfg_self_vs_full" => report.RcfgSelfVsFull,
         "rcfg_initialize_vs_full" => report.RcfgInitializeVsFull,
         "ssf_static_unet_calls_saved" => report.SsfStaticUnetCallsSaved,
         "ssf_moving_unet_calls_saved" => report.SsfMovingUnetCallsSaved,
         "engine_batched_vs_separate_4_streams" => report.EngineBatchedVsSeparate4Streams,
         "overhead_ms_per_frame" => report.OverheadMsPerFrame,
+        "frame_ms_single_stream" => report.FrameMsSingleStream,
+        "fps_4_streams_shared" => report.FramesPerSecond4Streams,
+        "onnx_floor_ms_per_frame" => report.OnnxFloorMsPerFrame,
+        "onnx_vs_floor[1]" => report.OnnxVsFloor["1"],
+        "onnx_vs_floor[4]" => report.OnnxVsFloor["4"],
         "codec_ms_per_frame" => report.CodecMsPerFrame,
         "alloc_bytes_per_frame" => report.AllocBytesPerFrame,
         _ => double.NaN,

@@ -70,8 +70,11 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
                 "ALLOWPROVIDERFALLBACK" => options with { AllowProviderFallback = ParseBool(model, key, value) },
                 "DEVICEID" => options with { DeviceId = ParseInt(model, key, value) },
                 "INTRAOPTHREADS" => options with { IntraOpThreads = ParseInt(model, key, value) },
+                "TAESDIMAGERANGE" => options with { TaesdImageRange = ParseTaesdRange(model, key, value) },
                 "PREFERTINYAUTOENCODER" => options with { PreferTinyAutoencoder = ParseBool(model, key, value) },
-                "TIMESTEPCONDGUIDANCE" => options with { TimestepCondGuidance = float.Parse(value, CultureInfo.InvariantCulture) },
+                "TIMESTEPCOND" or "TIMESTEPCONDGUIDANCE" => options with { TimestepCondGuidance = ParseTimestepCond(model, key, value) },
+                "ALLOWSPINNING" => options with { AllowSpinning = ParseBool(model, key, value) },
+                "THREADPOOLS" => options with { ThreadPools = ParseThreadPools(model, key, value) },
                 "TENSORRTFP16" => Set(options, trt = trt with { Fp16 = ParseBool(model, key, value) }),
                 "TENSORRTCACHEPATH" => Set(options, trt = trt with { CachePath = value }),
                 "TENSORRTMAXBATCH" => Set(options, trt = trt with { MaxBatch = ParseInt(model, key, value) }),
@@ -79,7 +82,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
                 // Engine settings, read by ToBatchingOptions.
                 "WORKERS" or "MAXBATCH" => options,
                 _ => throw new ModelPackException(
-                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, PreferTinyAutoencoder, TimestepCondGuidance, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch)"),
+                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, AllowSpinning, ThreadPools, PreferTinyAutoencoder, TaesdImageRange, TimestepCond, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch)"),
             };
         }
 
@@ -118,6 +121,31 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
 
         return options;
     }
+
+    private static float? ParseTimestepCond(ModelDescriptor model, string key, string value)
+    {
+        try
+        {
+            return TimestepCond.Parse(value);
+        }
+        catch (FormatException ex)
+        {
+            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key}: {ex.Message}", ex);
+        }
+    }
+
+    private static TaesdImageRange ParseTaesdRange(ModelDescriptor model, string key, string value) => value.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant() switch
+    {
+        "AUTO" => TaesdImageRange.Auto,
+        "[0,1]" or "0,1" or "ZEROTOONE" => TaesdImageRange.ZeroToOne,
+        "[-1,1]" or "-1,1" or "MINUSONETOONE" => TaesdImageRange.MinusOneToOne,
+        _ => throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be Auto, [0,1] or [-1,1], got '{value}'"),
+    };
+
+    private static CpuThreadPools ParseThreadPools(ModelDescriptor model, string key, string value) =>
+        Enum.TryParse<CpuThreadPools>(value, ignoreCase: true, out var result) && Enum.IsDefined(result)
+            ? result
+            : throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be PerSession or Global, got '{value}'");
 
     private static bool ParseBool(ModelDescriptor model, string key, string value) =>
         bool.TryParse(value, out var result) ? result : throw new ModelPackException($"Models:Packs:{model.Name}:Options:{key} must be true or false, got '{value}'");

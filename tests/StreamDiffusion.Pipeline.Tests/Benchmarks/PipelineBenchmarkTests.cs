@@ -9,6 +9,12 @@ public sealed class PipelineBenchmarkTests
     private static readonly string[] s_topLevelKeys =
     [
         "stream_batch_vs_sequential",
+        "zero_latency_fps",
+        "latency_ms",
+        "frame_ms_single_stream",
+        "fps_4_streams_shared",
+        "onnx_floor_ms_per_frame",
+        "onnx_vs_floor",
         "rcfg_self_vs_full",
         "rcfg_initialize_vs_full",
         "ssf_static_unet_calls_saved",
@@ -39,6 +45,27 @@ public sealed class PipelineBenchmarkTests
             .Concat([root.GetProperty("rcfg_self_vs_full").GetDouble(), root.GetProperty("rcfg_initialize_vs_full").GetDouble(), root.GetProperty("engine_batched_vs_separate_4_streams").GetDouble()]))
         {
             Assert.True(double.IsFinite(ratio) && ratio > 0, $"ratio {ratio}");
+        }
+
+        // Zero-latency runs n UNet calls per frame and answers in one frame time; Stream Batch takes n.
+        Assert.Equal(["2", "4"], root.GetProperty("zero_latency_fps").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var latency = root.GetProperty("latency_ms");
+        foreach (var n in new[] { 2, 4 })
+        {
+            var batched = latency.GetProperty($"stream_batch[{n}]").GetDouble();
+            var zero = latency.GetProperty($"zero_latency[{n}]").GetDouble();
+            Assert.True(zero > 0 && batched > 0, $"latencies {batched} / {zero}");
+            Assert.Equal(1000.0 / root.GetProperty("zero_latency_fps").GetProperty($"{n}").GetDouble(), zero, 1e-6);
+        }
+
+        // The floor and the inside-ONNX ratios exist for one and four streams.
+        Assert.True(root.GetProperty("onnx_floor_ms_per_frame").GetDouble() > 0);
+        Assert.True(root.GetProperty("frame_ms_single_stream").GetDouble() > 0);
+        Assert.True(root.GetProperty("fps_4_streams_shared").GetDouble() > 0);
+        foreach (var key in new[] { "1", "4" })
+        {
+            var ratio = root.GetProperty("onnx_vs_floor").GetProperty(key).GetDouble();
+            Assert.True(double.IsFinite(ratio) && ratio > 0, $"onnx_vs_floor[{key}] = {ratio}");
         }
 
         var still = root.GetProperty("ssf_static_unet_calls_saved").GetDouble();
@@ -92,6 +119,12 @@ public sealed class PipelineBenchmarkTests
         var report = new BenchmarkReport
         {
             StreamBatchVsSequential = new Dictionary<string, double> { ["2"] = 1.5, ["4"] = 2.5 },
+            ZeroLatencyFps = new Dictionary<string, double> { ["2"] = 10, ["4"] = 5 },
+            LatencyMs = new Dictionary<string, double> { ["stream_batch[2]"] = 120, ["zero_latency[2]"] = 100 },
+            FrameMsSingleStream = 30,
+            FramesPerSecond4Streams = 40,
+            OnnxFloorMsPerFrame = 28,
+            OnnxVsFloor = new Dictionary<string, double> { ["1"] = 1.02, ["4"] = 1.3 },
             RcfgSelfVsFull = 1.9,
             RcfgInitializeVsFull = 1.3,
             SsfStaticUnetCallsSaved = 0.9,
@@ -129,6 +162,8 @@ public sealed class PipelineBenchmarkTests
 
         Assert.Equal(s_topLevelKeys.Order(StringComparer.Ordinal), json.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(1.1, json.RootElement.GetProperty("engine_batched_vs_separate_4_streams").GetDouble());
+        Assert.Equal(1.02, json.RootElement.GetProperty("onnx_vs_floor").GetProperty("1").GetDouble());
+        Assert.Equal(40, json.RootElement.GetProperty("fps_4_streams_shared").GetDouble());
         Assert.Equal(2.5, json.RootElement.GetProperty("stream_batch_vs_sequential").GetProperty("4").GetDouble());
         Assert.Equal("Cpu", json.RootElement.GetProperty("machine").GetProperty("ort_provider").GetString());
         Assert.Equal(8, json.RootElement.GetProperty("settings").GetProperty("shared_max_batch").GetInt32());

@@ -25,9 +25,14 @@ public class LcmSchedulerTests
     [Fact]
     public void TIndexForSteps_matches_diffusers_lcm_spacing()
     {
-        Assert.Equal([0, 12, 24, 36], _scheduler.TIndexForSteps(4));
+        // diffusers >= 0.24 LCMScheduler.set_timesteps: floor(linspace(0, 50, steps, endpoint=False)),
+        // so 4 steps give timesteps 999, 759, 499, 259.
+        Assert.Equal([0, 12, 25, 37], _scheduler.TIndexForSteps(4));
+        Assert.Equal([999, 759, 499, 259], _scheduler.TIndexForSteps(4).Select(_scheduler.Timestep));
         Assert.Equal([0], _scheduler.TIndexForSteps(1));
         Assert.Equal([0, 25], _scheduler.TIndexForSteps(2));
+        Assert.Equal([0, 16, 33], _scheduler.TIndexForSteps(3));
+        Assert.Equal([0, 6, 12, 18, 25, 31, 37, 43], _scheduler.TIndexForSteps(8));
     }
 
     [Theory]

@@ -57,7 +57,8 @@ public class LiveSettingsTests
 
     [Theory]
     [InlineData(2, 4, CfgMode.None)]
-    [InlineData(4, 1, CfgMode.Self)]
+    [InlineData(4, 1, CfgMode.Initialize)]
+    [InlineData(4, 2, CfgMode.Self)]
     [InlineData(2, 3, CfgMode.Full)]
     [InlineData(3, 3, CfgMode.Initialize)]
     public void TIndex_change_rederives_the_buffer_without_a_pause_or_garbage(int n0, int n1, CfgMode mode)
@@ -197,7 +198,8 @@ public class LiveSettingsTests
     [Fact]
     public void Guidance_delta_and_mode_changes_apply_from_the_next_call()
     {
-        StreamSettings settings = Settings(TIndex(1), CfgMode.Self, g: 1.5f, delta: 0.8f);
+        // Initialize: with n = 1 every frame's stock noise is its own real ε_u, so a fresh stream is the reference.
+        StreamSettings settings = Settings(TIndex(1), CfgMode.Initialize, g: 1.5f, delta: 0.8f);
         var live = new StreamBatchDenoiser(new ProbeNoisePredictor(), Scheduler, Shape(1), settings);
         float[] frame = Frames(1, 1)[0];
         Run(live, frame);
@@ -205,6 +207,7 @@ public class LiveSettingsTests
         {
             settings with { GuidanceScale = 3f },
             settings with { Delta = 0.2f },
+            settings with { GuidanceScale = 0.8f },
             settings with { CfgMode = CfgMode.Full },
             settings with { CfgMode = CfgMode.None },
         })

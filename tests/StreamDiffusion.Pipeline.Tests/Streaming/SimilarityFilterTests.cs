@@ -127,6 +127,34 @@ public class SimilarityFilterTests
     }
 
     [Fact]
+    public void Cosine_similarity_is_accumulated_in_double()
+    {
+        // A 512x512x3 frame with a large common offset and small differences: the float sums of the
+        // old code lost the difference; the double reference keeps it.
+        const int length = 512 * 512 * 3;
+        var a = new float[length];
+        var b = new float[length];
+        var random = new GaussianNoiseGenerator(3, 1);
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < length; i++)
+        {
+            a[i] = 0.7f + (0.01f * (float)random.NextGaussian());
+            b[i] = a[i] + (0.002f * (float)random.NextGaussian());
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+
+        double expected = dot / (Math.Sqrt(na) * Math.Sqrt(nb));
+        Assert.Equal(expected, SimilarityFilter.CosineSimilarity(a, b), 1e-12);
+
+        // Odd lengths take the scalar tail.
+        Assert.Equal(1, SimilarityFilter.CosineSimilarity(a.AsSpan(0, 1001), a.AsSpan(0, 1001)), 1e-12);
+    }
+
+    [Fact]
     public void Cosine_similarity_is_safe_on_zero_frames()
     {
         Assert.Equal(0, SimilarityFilter.CosineSimilarity(new float[8], new float[8]));

@@ -14,7 +14,12 @@ public class StreamBatchDenoiserTests
             {
                 foreach (CfgMode mode in Enum.GetValues<CfgMode>())
                 {
-                    data.Add(n, f, mode);
+                    // One-step self CFG carries its stock noise across frames like the reference, so it is
+                    // not a per-frame sequential run; ReferenceFidelityTests covers it.
+                    if (n != 1 || mode != CfgMode.Self)
+                    {
+                        data.Add(n, f, mode);
+                    }
                 }
             }
         }
@@ -47,8 +52,10 @@ public class StreamBatchDenoiserTests
         Assert.True(stream.IsWarm);
     }
 
+    // n = 1 self CFG carries its stock noise from call to call (ReferenceFidelityTests), so txt2img
+    // repeats a fixed picture only from n = 2.
     [Theory]
-    [InlineData(1, 1)]
+    [InlineData(3, 1)]
     [InlineData(2, 3)]
     [InlineData(4, 1)]
     [InlineData(4, 3)]

@@ -39,6 +39,27 @@ public sealed class ModelsCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Inspect_prints_the_range_detected_for_an_AutoencoderTiny_config()
+    {
+        // A diffusers AutoencoderTiny config says nothing about the range: such a pack takes [-1,1].
+        var pack = Path.Combine(_root, "tiny");
+        SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 256, Taesd = true });
+        foreach (var part in new[] { "taesd_encoder", "taesd_decoder" })
+        {
+            var config = Path.Combine(pack, part, "config.json");
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+            json.Remove("image_range");
+            File.WriteAllText(config, json.ToJsonString());
+        }
+
+        var inspect = await HostProcess.RunAsync("models", "inspect", pack);
+
+        Assert.True(inspect.ExitCode == 0, inspect.Output + inspect.Error);
+        var words = string.Join(' ', inspect.Output.Split((char[])[' ', '\n', '│'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("images in [-1,1]: config class AutoencoderTiny", words, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Inspect_of_a_broken_pack_shows_the_tables_and_the_loader_message()
     {
         var pack = Path.Combine(_root, "broken");

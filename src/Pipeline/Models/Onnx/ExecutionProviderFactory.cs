@@ -32,11 +32,13 @@ public static class ExecutionProviderFactory
     public static ExecutionProvider Resolve(ModelPackOptions options, ILogger? logger = null, IReadOnlySet<string>? available = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        available ??= Available;
         if (options.Provider == ExecutionProvider.Cpu)
         {
+            // Before touching the environment: CPU sessions may still need to create it with global thread pools.
             return ExecutionProvider.Cpu;
         }
+
+        available ??= Available;
 
         var missing = new List<string>();
         if (!available.Contains(OrtName(options.Provider)))
@@ -74,12 +76,22 @@ public static class ExecutionProviderFactory
     public static SessionOptions Create(ExecutionProvider provider, ModelPackOptions options, string modelFile, string? tensorRTProfile = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (provider == ExecutionProvider.Cpu && options.ThreadPools == CpuThreadPools.Global)
+        {
+            // Before the first SessionOptions: that would create the environment without the pool.
+            OrtGlobalThreadPool.Ensure(options);
+        }
+
         var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (options.IntraOpThreads > 0)
+        if (provider == ExecutionProvider.Cpu)
+        {
+            ConfigureCpuThreads(sessionOptions, options);
+        }
+        else if (options.IntraOpThreads > 0)
         {
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
         }
@@ -106,6 +118,28 @@ public static class ExecutionProviderFactory
         }
 
         return sessionOptions;
+    }
+
+    /// <summary>Name and value of the session config entry that turns intra-op spinning on or off.</summary>
+    internal static (string Key, string Value) SpinningEntry(bool allowSpinning) => ("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+
+    // The models of a pack run one after another on the same cores, so an idle pool must not keep
+    // them busy: either every session's pool stops spinning, or all share the one global pool.
+    private static void ConfigureCpuThreads(SessionOptions sessionOptions, ModelPackOptions options)
+    {
+        if (options.ThreadPools == CpuThreadPools.Global)
+        {
+            sessionOptions.DisablePerSessionThreads();
+            return;
+        }
+
+        if (options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        var (key, value) = SpinningEntry(options.AllowSpinning);
+        sessionOptions.AddSessionConfigEntry(key, value);
     }
 
     private static void AppendTensorRT(SessionOptions sessionOptions, ModelPackOptions options, string modelFile, string? profile)

@@ -95,8 +95,9 @@ public static class SyntheticPackWriter
         WriteModel(root, "vae_decoder", SyntheticVae.BuildDecoder(options, map, taesd: false), VaeConfig(options, "AutoencoderKL", SyntheticColourMap.ScalingFactor));
         if (options.Taesd)
         {
-            WriteModel(root, "taesd_encoder", SyntheticVae.BuildEncoder(options, map, taesd: true), VaeConfig(options, "AutoencoderTiny", 1.0f));
-            WriteModel(root, "taesd_decoder", SyntheticVae.BuildDecoder(options, map, taesd: true), VaeConfig(options, "AutoencoderTiny", 1.0f));
+            // The synthetic TAESD works on [0,1] like the original; its config says so, since the class name alone means [−1,1].
+            WriteModel(root, "taesd_encoder", SyntheticVae.BuildEncoder(options, map, taesd: true), TaesdConfig(options));
+            WriteModel(root, "taesd_decoder", SyntheticVae.BuildDecoder(options, map, taesd: true), TaesdConfig(options));
         }
 
         SyntheticTokenizerFiles.Write(Path.Combine(root, "tokenizer"), options);
@@ -120,6 +121,13 @@ public static class SyntheticPackWriter
         Directory.CreateDirectory(directory);
         model.WriteToFile(Path.Combine(directory, "model.onnx"));
         WriteJson(Path.Combine(directory, "config.json"), config);
+    }
+
+    private static JsonObject TaesdConfig(SyntheticPackOptions options)
+    {
+        var config = VaeConfig(options, "AutoencoderTiny", 1.0f);
+        config["image_range"] = "[0,1]";
+        return config;
     }
 
     private static JsonObject VaeConfig(SyntheticPackOptions options, string className, float scalingFactor) => new()

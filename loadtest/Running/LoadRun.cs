@@ -1,9 +1,9 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using StreamDiffusion.Protos.V1;
 using StreamDiffusion.LoadTest.Frames;
 using StreamDiffusion.LoadTest.Metrics;
 using StreamDiffusion.LoadTest.Reporting;
+using StreamDiffusion.Protos.V1;
 using Client = StreamDiffusion.Protos.V1.StreamDiffusion.StreamDiffusionClient;
 
 namespace StreamDiffusion.LoadTest.Running;

@@ -2,7 +2,8 @@
 # Builds everything and runs every test suite; prints one closing line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/ensure-native-deps.sh nodejs npm ffmpeg chromium
+# nginx: the scale-out test runs two hosts behind deploy/nginx/streamdiffusion.conf.
+bash scripts/ensure-native-deps.sh nodejs npm ffmpeg chromium nginx
 dotnet build StreamDiffusion.Net.sln -c Release -v q -nologo
 # House style (.editorconfig, dotnet/runtime's C# conventions): a change that breaks it fails here.
 dotnet format StreamDiffusion.Net.sln --verify-no-changes --no-restore -v q

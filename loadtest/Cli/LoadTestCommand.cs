@@ -42,10 +42,11 @@ public static class LoadTestCommand
         var ramp = new Option<string?>("--ramp") { Description = "START:STEP:MAX streams, one run per count; reports the capacity." };
         var latencyTarget = new Option<double?>("--latency-target") { Description = "p95 target in ms for the capacity figure (default: two frame intervals)." };
         var output = new Option<string>("--out") { Description = "Folder for report JSON and plots.", DefaultValueFactory = _ => "loadtest-results" };
+        var warmUp = new Option<double>("--warmup") { Description = "Seconds of one unreported stream before measuring (0: none).", DefaultValueFactory = _ => 2 };
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Unanswered frames per stream before further slots go unsent.", DefaultValueFactory = _ => 16 };
         var root = new RootCommand("Load test for StreamDiffusion.Net hosts: concurrent live streams, latency, fps, drops, errors, capacity.")
         {
-            target, metrics, streams, fps, duration, frames, size, model, prompt, images, reconnect, ramp, latencyTarget, output, maxInFlight,
+            target, metrics, streams, fps, duration, frames, size, model, prompt, images, reconnect, ramp, latencyTarget, output, warmUp, maxInFlight,
         };
         root.SetAction(async (parse, _) =>
         {
@@ -68,6 +69,7 @@ public static class LoadTestCommand
                     Reconnect = parse.GetValue(reconnect),
                     LatencyTarget = parse.GetValue(latencyTarget) is { } ms ? TimeSpan.FromMilliseconds(Positive(ms, "--latency-target")) : null,
                     MaxInFlight = Positive(parse.GetValue(maxInFlight), "--max-in-flight"),
+                    WarmUp = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmUp))),
                 };
                 rampOptions = parse.GetValue(ramp) is { } r ? ParseRamp(r) : null;
             }
@@ -120,6 +122,12 @@ public static class LoadTestCommand
         var view = new ProgressView(console, live);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"loadtest: {string.Join(", ", options.Targets)}; {frames.PhotoCount} photos, {options.Size}x{options.Size} JPEG at {options.Fps:0.##} fps per stream, {options.Duration.TotalSeconds:0.#} s per run"));
+        if (options.WarmUp > TimeSpan.Zero)
+        {
+            var warm = options with { Duration = options.WarmUp, FramesPerStream = null, MetricsEndpoints = [] };
+            _ = await new LoadRun(channel, frames, http, warm).RunAsync(1, null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (ramp is null)
         {
             var report = await view.RunAsync(p => run.RunAsync(options.Streams, (r, s) => p(options.Streams, r, s), cancellationToken)).ConfigureAwait(false);

@@ -48,6 +48,12 @@ public sealed record LoadTestOptions
     /// <summary>Most frames a stream has sent and not yet seen answered; further frames of that stream are not sent (counted as unsent).</summary>
     public int MaxInFlight { get; init; } = 16;
 
+    /// <summary>
+    /// A one-stream run before the measured ones, not reported, so the host's first-session costs (lazy
+    /// initialisation, caches) do not land in the first step. Zero: none.
+    /// </summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The p95 latency target in force.</summary>
     public TimeSpan EffectiveLatencyTarget => LatencyTarget ?? TimeSpan.FromSeconds(2 / Fps);
 }

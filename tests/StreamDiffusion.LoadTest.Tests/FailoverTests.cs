@@ -96,7 +96,8 @@ public sealed class FailoverTests
             var detail = calls[0].GetProperty("detail").GetString()!;
             Assert.True(
                 (ended == "Unavailable" && detail.Contains("shutting down", StringComparison.Ordinal))
-                || (ended == "Cancelled" && detail.Contains("reset the stream", StringComparison.Ordinal)),
+                || (ended == "Cancelled" && detail.Contains("reset the stream", StringComparison.Ordinal))
+                || (ended == "Internal" && detail.Contains("closed the connection", StringComparison.Ordinal)),
                 calls[0].ToString());
             Assert.NotEmpty(stream.GetProperty("reconnect_ms").EnumerateArray());
             Assert.All(stream.GetProperty("reconnect_ms").EnumerateArray(), r => Assert.InRange(r.GetDouble(), 0, 10_000));

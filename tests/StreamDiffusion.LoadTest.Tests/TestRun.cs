@@ -38,6 +38,7 @@ internal sealed class TestRun : IDisposable
         Fps = 20,
         Duration = TimeSpan.FromSeconds(10),
         StartTimeout = TimeSpan.FromSeconds(10),
+        WarmUp = TimeSpan.Zero,
     };
 
     public Task<int> ExecuteAsync(LoadTestOptions options, RampOptions? ramp = null) =>

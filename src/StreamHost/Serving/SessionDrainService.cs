@@ -14,6 +14,7 @@ namespace StreamDiffusion.StreamHost.Serving;
 public sealed partial class SessionDrainService : IHostedLifecycleService
 {
     private static readonly TimeSpan s_unwindTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_trailerFlush = TimeSpan.FromMilliseconds(250);
     private readonly SessionRegistry _registry;
     private readonly CapacityOptions _capacity;
     private readonly ILogger<SessionDrainService> _logger;
@@ -76,7 +77,12 @@ public sealed partial class SessionDrainService : IHostedLifecycleService
         catch (OperationCanceledException)
         {
             LogStuck(_registry.ActiveCount);
+            return;
         }
+
+        // A session leaves the registry just before its handler returns and gRPC writes the UNAVAILABLE trailers;
+        // closing the connections at once would cut some of them off (the client then sees a bare connection close).
+        await Task.Delay(s_trailerFlush, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: waiting up to {Seconds:F1}s for {Count} sessions to finish")]

@@ -141,6 +141,7 @@ public static class ServeCommand
 
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<LongVideo.LongVideoSessions>();
         services.AddStreamHostWeb();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<ModelRuntimeRegistry>();

@@ -53,6 +53,7 @@ public static class BenchCommand
         {
             model, computeLayers, computeChannels, size, frames, warmup, filterFrames, photo, provider, quick, json,
         };
+        command.Subcommands.Add(LongVideoBenchCommand.Create());
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {

@@ -117,7 +117,7 @@ public sealed class HostSurfaceTests
 
         using var video = host.Client.GenerateVideo(new GenerateVideoRequest());
         var ex = await Assert.ThrowsAsync<RpcException>(() => video.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
-        Assert.Contains("GenerateVideo", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith("prompts", ex.Status.Detail, StringComparison.Ordinal);
     }
 }

@@ -79,9 +79,9 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
             throw new ArgumentException($"latent buffers hold {latents.Length}/{noise.Length} floats, shape {shape} needs {shape.Length}");
         }
 
-        if (timesteps.Length != shape.Batch)
+        if (timesteps.Length != shape.TimestepCount)
         {
-            throw new ArgumentException($"{timesteps.Length} timesteps for a batch of {shape.Batch}", nameof(timesteps));
+            throw new ArgumentException($"{timesteps.Length} timesteps for a batch of {shape.Batch} x {shape.Frames} frame(s)", nameof(timesteps));
         }
 
         if (textEmbeddings.Length != shape.Batch * _embeddingLength)

@@ -15,7 +15,7 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     {
         GrowBuffer.Ensure(ref _latents, items * key.ItemLength);
         GrowBuffer.Ensure(ref _noise, items * key.ItemLength);
-        GrowBuffer.Ensure(ref _timesteps, items);
+        GrowBuffer.Ensure(ref _timesteps, items * key.Frames);
         GrowBuffer.Ensure(ref _embeddings, items * embeddingLength);
     }
 
@@ -23,7 +23,7 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     {
         var item = request.Key.ItemLength;
         request.Latents.Span.CopyTo(_latents.AsSpan(itemOffset * item));
-        request.Timesteps.Span.CopyTo(_timesteps.AsSpan(itemOffset));
+        request.Timesteps.Span.CopyTo(_timesteps.AsSpan(itemOffset * request.Key.Frames));
         request.TextEmbeddings.Span.CopyTo(_embeddings.AsSpan(itemOffset * embeddingLength));
     }
 
@@ -32,7 +32,7 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
         var length = items * key.ItemLength;
         var pending = inner.PredictNoiseAsync(
             _latents.AsMemory(0, length),
-            _timesteps.AsMemory(0, items),
+            _timesteps.AsMemory(0, items * key.Frames),
             _embeddings.AsMemory(0, items * embeddingLength),
             _noise.AsMemory(0, length),
             key.WithBatch(items));

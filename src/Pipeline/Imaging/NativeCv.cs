@@ -16,6 +16,10 @@ internal static unsafe class NativeCv
     public static void Resize(NativeMat src, NativeMat dst, int width, int height, InterpolationFlags interpolation) =>
         Check(NativeMethods.imgproc_resize(src.Input, dst.Output, new Size(width, height), 0, 0, (int)interpolation));
 
+    /// <summary>cv::dft (forward or inverse, with the given DftFlags).</summary>
+    public static void Dft(NativeMat src, NativeMat dst, DftFlags flags) =>
+        Check(NativeMethods.core_dft(src.Input, dst.Output, (int)flags, 0));
+
     /// <summary>
     /// cv::imdecode into <paramref name="dst"/> (replacing its matrix). Returns false when OpenCV could
     /// not decode the data (it returns an empty matrix rather than throwing for most corrupt input).

@@ -134,13 +134,20 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Image UNet: ε for [B,C,h,w] latents with one timestep and one [77,D] embedding per item.</summary>
+    /// <summary>Image UNet: ε for [B,C,h,w] latents with one timestep and one [77,D] embedding per item; a video denoiser takes [B,C,F,h,w] clips (shape.Frames = F) with F timesteps per item.</summary>
     public void PredictNoise(ReadOnlySpan<float> latents, ReadOnlySpan<float> timesteps, ReadOnlySpan<float> textEmbeddings, Span<float> noise, LatentShape shape)
     {
         ThrowIfDisposed();
         if (IsVideo)
         {
-            throw new InvalidOperationException($"{FilePath} is a video denoiser; use PredictClipNoise");
+            // The engine hands clips over as items of Frames frames each.
+            PredictClipNoise(latents, timesteps, textEmbeddings, noise, shape.Batch, shape.Channels, shape.Frames, shape.Height, shape.Width);
+            return;
+        }
+
+        if (shape.Frames != 1)
+        {
+            throw new ArgumentException($"{FilePath} is an image UNet; it takes no {shape.Frames}-frame clips", nameof(shape));
         }
 
         CheckLengths(latents.Length, timesteps.Length, textEmbeddings.Length, noise.Length, shape.Batch, shape.Length);

@@ -10,14 +10,17 @@ namespace StreamDiffusion.StreamHost.Cli;
 
 /// <summary>
 /// <c>render</c>: runs a video file, an image or a folder of images through the live stream
-/// pipeline offline and writes a video or image, with a progress bar and a one-line summary.
+/// pipeline offline and writes a video or image, with a progress bar and a one-line summary; or, with
+/// <c>--prompt TEXT --frames N</c> and no <c>--input</c>, renders long text-to-video (<see cref="TextToVideoRender"/>).
 /// </summary>
 public static class RenderCommand
 {
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model pack folder, or 'default' for the embedded synthetic pack", DefaultValueFactory = _ => "default" };
-        var input = new Option<string>("--input") { Description = "Video file, image file or folder of images", Required = true };
+        var input = new Option<string>("--input") { Description = "Video file, image file or folder of images (omit with --frames for text-to-video)" };
+        var frames = new Option<int>("--frames") { Description = "Text-to-video: frames to generate from --prompt (FIFO long video, coherent tail); needs no --input" };
+        var lookahead = new Option<bool>("--lookahead") { Description = "Text-to-video: lookahead windows (twice the cost)" };
         var output = new Option<string>("--output") { Description = "Output video (.mp4/.avi), image (.png/.jpg, for an image input) or folder", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt", DefaultValueFactory = _ => string.Empty };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (full / initialize guidance)", DefaultValueFactory = _ => string.Empty };
@@ -33,10 +36,40 @@ public static class RenderCommand
         var seed = new Option<long>("--seed") { Description = "Noise seed", DefaultValueFactory = _ => 2 };
         var command = new Command("render", "Run a video, image or image folder through the stream pipeline offline")
         {
-            model, input, output, prompt, negative, tIndex, cfg, guidance, delta, ssf, maxSkip, frameBuffer, size, seed,
+            model, input, output, prompt, negative, tIndex, cfg, guidance, delta, ssf, maxSkip, frameBuffer, size, seed, frames, lookahead,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            if (string.IsNullOrEmpty(parseResult.GetValue(input)))
+            {
+                if (parseResult.GetValue(frames) <= 0 || string.IsNullOrWhiteSpace(parseResult.GetValue(prompt)))
+                {
+                    AnsiConsole.MarkupLine("[red]error:[/] give --input, or --prompt TEXT --frames N for text-to-video");
+                    return 2;
+                }
+
+                string modelPath;
+                try
+                {
+                    modelPath = ModelLocator.Resolve(parseResult.GetValue(model));
+                }
+                catch (Exception ex) when (ex is ModelPackException or IOException)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                    return 1;
+                }
+
+                return await TextToVideoRender.RunAsync(
+                    modelPath,
+                    parseResult.GetValue(prompt)!,
+                    parseResult.GetValue(frames),
+                    parseResult.GetValue(size),
+                    parseResult.GetValue(seed),
+                    parseResult.GetValue(lookahead),
+                    parseResult.GetValue(output)!,
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             ImageStreamOptions options;
             try
             {

@@ -196,6 +196,12 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
     /// </summary>
     private async Task WarmUpAsync(ModelRuntime runtime, int size)
     {
+        if (runtime.Pack.Unet.IsVideo)
+        {
+            // A video denoiser serves long video only; its first GenerateVideo call warms it.
+            return;
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var options = new ImageStreamOptions
         {

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.LongVideo;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Serving;
 using StreamDiffusion.StreamHost.Sessions;
@@ -21,6 +22,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
 
     private readonly IModelCatalog _catalog;
     private readonly Diffusion.ModelRuntimeRegistry? _runtimes;
+    private readonly LongVideoSessions? _videos;
     private readonly IStreamProcessorFactory _processors;
     private readonly SessionRegistry _registry;
     private readonly HostMetrics _metrics;
@@ -39,9 +41,11 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         IOptions<LimitsOptions> limits,
         IOptions<CapacityOptions> capacity,
         ILoggerFactory loggerFactory,
-        Diffusion.ModelRuntimeRegistry? runtimes = null)
+        Diffusion.ModelRuntimeRegistry? runtimes = null,
+        LongVideoSessions? videos = null)
     {
         _runtimes = runtimes;
+        _videos = videos;
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(capacity);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -143,9 +147,53 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     }
 
     /// <inheritdoc />
-    public override Task GenerateVideo(GenerateVideoRequest request, IServerStreamWriter<VideoFrame> responseStream, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "GenerateVideo (FIFO long video) is not available on this host yet: the long-video pipeline is not wired in"));
+    public override async Task GenerateVideo(GenerateVideoRequest request, IServerStreamWriter<VideoFrame> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var model = Resolve(request.Model);
+        var (options, settings) = LongVideoRequestValidator.Validate(request, model, _limits);
+        if (_runtimes is null || _videos is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "GenerateVideo needs a diffusion model; this host runs without one"));
+        }
+
+        using var lease = _registry.Acquire();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lease.ShutdownToken);
+        var runtime = await _runtimes.GetAsync(model, cancellation.Token).ConfigureAwait(false);
+        using var live = _live.Open(lease.Id, settings, context);
+        var call = new LongVideoCall(runtime, options, settings, lease.Id, responseStream, live, _metrics, _videos, _sessionLogger);
+        await call.RunAsync(request.NumFrames, cancellation.Token).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override Task<VideoControlResponse> ControlVideo(VideoControlRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (string.IsNullOrWhiteSpace(request.Prompt))
+        {
+            throw SessionSettingsValidator.Invalid("prompt", "empty prompt");
+        }
+
+        if (_videos is null || !_videos.TryGet(request.SessionId, out var generator))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"session_id: no long-video session '{request.SessionId}' is running"));
+        }
+
+        return ChangeAsync(generator, request.Prompt, context.CancellationToken);
+
+        static async Task<VideoControlResponse> ChangeAsync(Pipeline.LongVideo.LongVideoGenerator generator, string prompt, CancellationToken cancellationToken)
+        {
+            await generator.ChangePromptAsync(prompt, cancellationToken).ConfigureAwait(false);
+            return new VideoControlResponse
+            {
+                AppliesFromFrame = (ulong)generator.FramesEmitted,
+                ArrivalFrames = (uint)generator.Queue.Schedule.Levels,
+            };
+        }
+    }
 
     /// <inheritdoc />
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)

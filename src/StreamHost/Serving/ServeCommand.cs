@@ -143,6 +143,7 @@ public static class ServeCommand
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<LongVideo.LongVideoSessions>();
         services.AddStreamHostWeb();
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<ModelRuntimeRegistry>();

@@ -82,7 +82,11 @@ public sealed class ModelPackLoaderTests(SyntheticPackFixture packs) : IClassFix
         var embedding = Encode(pack, s_cat, options.PadTokenId);
         pack.Unet.PredictClipNoise(clip, [999f, 599f, 99f], embedding, noise, 1, 4, frames, side, side);
         Assert.All(noise, e => Assert.True(float.IsFinite(e)));
-        Assert.Throws<InvalidOperationException>(() => pack.Unet.PredictNoise(new float[4 * side * side], [1f], embedding, new float[4 * side * side], new LatentShape(1, 4, side, side)));
+
+        // The engine's path: a clip is one item of Frames frames, with one timestep per frame.
+        var viaItems = new float[clip.Length];
+        pack.Unet.PredictNoise(clip, [999f, 599f, 99f], embedding, viaItems, new LatentShape(1, 4, side, side) { Frames = frames });
+        Assert.Equal(noise, viaItems);
     }
 
     public static TheoryData<string> Variants =>

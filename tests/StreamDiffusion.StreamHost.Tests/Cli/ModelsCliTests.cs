@@ -1,3 +1,4 @@
+using StreamDiffusion.Pipeline.Imaging;
 using StreamDiffusion.Pipeline.Models.Synthetic;
 
 namespace StreamDiffusion.StreamHost.Tests.Cli;
@@ -95,6 +96,22 @@ public sealed class ModelsCliTests : IDisposable
         var bad = await HostProcess.RunAsync("render", "--model", pack, "--input", image, "--output", output, "--t-index", "45,32");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("t_index_list", bad.Output + bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_with_a_prompt_and_frames_writes_a_long_text_to_video()
+    {
+        var pack = Path.Combine(_root, "video-pack");
+        SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 64, Taesd = true, Video = true });
+        var output = Path.Combine(_root, "long.avi");
+        var result = await HostProcess.RunAsync("render", "--model", pack, "--prompt", "a red fox", "--frames", "40", "--size", "64", "--output", output);
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Contains("rendered 40 frames", result.Output, StringComparison.Ordinal);
+        Assert.Equal(40, new VideoFrameSource(output).ReadFrames().Count());
+
+        var bad = await HostProcess.RunAsync("render", "--model", pack, "--output", output);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--frames", bad.Output + bad.Error, StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -18,7 +18,8 @@ namespace StreamDiffusion.Pipeline.Models.Synthetic;
 /// with p the prompt palette (a colour from the mean text embedding, mapped into latent space through the VAE
 /// colour mix), and it returns ε = (x_t − α·x̂₀)/σ, so a DDIM/LCM step (x_t − σ·ε)/α lands on x̂₀: the image keeps
 /// its structure, loses some detail, and drifts toward the prompt colour, more so at high noise.
-/// The video variant does the same per frame (pooling kernel 1x5x5, α per [batch, frame]).
+/// The video variant does the same per frame (pooling kernel 1x5x5, α per [batch, frame]) and mixes the frames'
+/// structure estimates along the frame axis (see <see cref="TemporalMix"/>), as a video UNet's temporal layers do.
 /// </summary>
 internal static class SyntheticUNet
 {
@@ -32,6 +33,7 @@ internal static class SyntheticUNet
     private const double PaletteGain = 1.2;
     private const float TimestepCondScale = 0.05f;
     private const double ComputeOutputScale = 1e-3;
+    private const float TemporalBorrow = 0.5f;
 
     public static ModelProto Build(SyntheticPackOptions options, SyntheticColourMap map)
     {
@@ -89,9 +91,13 @@ internal static class SyntheticUNet
         var detailGain = g.Div(
             g.Mul(alpha, g.Scalar(DetailVariance)),
             g.Add(g.Mul(alphaBar, g.Scalar(DetailVariance)), noiseVariance));
-        var prior = g.Add(
-            g.Add(palette, g.Mul(gain, g.Sub(lowPass, g.Mul(alpha, palette)))),
-            g.Mul(detailGain, g.Sub(x, lowPass)));
+        var structure = g.Mul(gain, g.Sub(lowPass, g.Mul(alpha, palette)));
+        if (video)
+        {
+            structure = TemporalMix(g, structure, alphaBar, gain, alpha);
+        }
+
+        var prior = g.Add(g.Add(palette, structure), g.Mul(detailGain, g.Sub(x, lowPass)));
         var pull = g.Add(g.Scalar(PullBase), g.Mul(noiseVariance, g.Scalar(PullPerNoiseVariance)));
         var meanColour = g.Node("ReduceMean", [prior], ("axes", video ? new long[] { 3, 4 } : [2, 3]), ("keepdims", 1L));
         var estimate = g.Add(prior, g.Mul(pull, g.Sub(palette, meanColour)));
@@ -107,6 +113,31 @@ internal static class SyntheticUNet
         return g.Build(video
             ? "Synthetic video denoiser (epsilon, per-frame timesteps) (StreamDiffusion.Net); not a trained model."
             : "Synthetic UNet-shaped denoiser (epsilon prediction) (StreamDiffusion.Net); not a trained model.");
+    }
+
+    /// <summary>
+    /// The video denoiser's temporal layer. Each frame's structure estimate s_f (its Wiener low-pass estimate
+    /// around the palette) is mixed with its neighbours' along the frame axis: m_f = Σ_g r_g·s_g / Σ_g r_g over
+    /// g ∈ {f−1, f, f+1}, with r = gain·α ∈ (0, 1] each frame's reliability (near 1 when clean, near 0 when
+    /// noisy), so cleaner frames inform noisier ones and not the other way round; a frame takes
+    /// s'_f = (1 − w_f)·s_f + w_f·m_f with w_f = 0.5·σ_f², borrowing more the noisier it is. A clip of one
+    /// frame is left as it was (m_f = s_f), so the video denoiser equals the image one frame by frame there.
+    /// </summary>
+    private static string TemporalMix(OnnxGraphBuilder g, string structure, string alphaBar, string gain, string alpha)
+    {
+        var reliability = g.Mul(gain, alpha);
+        (string Name, object Value)[] pool =
+        [
+            ("kernel_shape", new long[] { 3, 1, 1 }),
+            ("strides", new long[] { 1, 1, 1 }),
+            ("pads", new long[] { 1, 0, 0, 1, 0, 0 }),
+            ("count_include_pad", 0L),
+        ];
+        var numerator = g.Node("AveragePool", [g.Mul(reliability, structure)], pool);
+        var denominator = g.Add(g.Node("AveragePool", [reliability], pool), g.Scalar(1e-6f));
+        var mixed = g.Div(numerator, denominator);
+        var borrow = g.Mul(g.Sub(g.Scalar(1f), alphaBar), g.Scalar(TemporalBorrow));
+        return g.Add(structure, g.Mul(borrow, g.Sub(mixed, structure)));
     }
 
     /// <summary>

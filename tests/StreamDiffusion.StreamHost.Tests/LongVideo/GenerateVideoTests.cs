@@ -1,0 +1,226 @@
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using OpenCvSharp;
+using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Diffusion;
+using StreamDiffusion.StreamHost.Sessions;
+using StreamDiffusion.StreamHost.Tests.Diffusion;
+using StreamDiffusion.StreamHost.Tests.Web;
+
+namespace StreamDiffusion.StreamHost.Tests.LongVideo;
+
+/// <summary>GenerateVideo and ControlVideo over real gRPC on loopback, on the synthetic image pack.</summary>
+public sealed class GenerateVideoTests(DiffusionHostFixture fixture) : IClassFixture<DiffusionHostFixture>
+{
+    private const int Size = 64;
+
+    private static GenerateVideoRequest Request(params (ulong Start, string Text)[] prompts)
+    {
+        var request = new GenerateVideoRequest { Width = Size, Height = Size, NumPartitions = 2, CoherentTail = true };
+        foreach (var (start, text) in prompts.Length == 0 ? [(0UL, "a red fox running through snow")] : prompts)
+        {
+            request.Prompts.Add(new PromptKeyframe { StartFrame = start, Text = text });
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public async Task Three_hundred_frames_stream_in_order_then_the_session_ends()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        var request = Request();
+        request.NumFrames = 300;
+        using var call = host.Client.GenerateVideo(request);
+        var index = 0UL;
+        string? id = null;
+        await foreach (var frame in call.ResponseStream.ReadAllAsync())
+        {
+            Assert.Equal(index++, frame.Index);
+            Assert.Equal(FrameFormat.Jpeg, frame.Format);
+            Assert.Equal(Size, frame.Width);
+            Assert.Equal("a red fox running through snow", frame.Prompt);
+            id ??= frame.SessionId;
+            Assert.Equal(id, frame.SessionId);
+            if (index % 100 == 1)
+            {
+                using var decoded = Cv2.ImDecode(frame.Data.ToByteArray(), ImreadModes.Color);
+                Assert.Equal(Size, decoded.Width);
+            }
+        }
+
+        Assert.Equal(300UL, index);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal(0, host.App.Services.GetRequiredService<SessionRegistry>().ActiveCount);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_the_work_within_an_iteration_and_frees_the_slot()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        var registry = host.App.Services.GetRequiredService<SessionRegistry>();
+        using var cts = new CancellationTokenSource();
+        using var call = host.Client.GenerateVideo(Request(), cancellationToken: cts.Token);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        }
+
+        Assert.True(host.App.Services.GetRequiredService<ModelRuntimeRegistry>().TryGetLoaded("default", out var runtime));
+        Assert.Equal(1, registry.ActiveCount);
+        await cts.CancelAsync();
+
+        // The slot is free within a second.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (registry.ActiveCount > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, registry.ActiveCount);
+
+        // And the engine sees no more long-video work (at most the one iteration that was running).
+        var items = runtime.Denoiser.GetStats().Items;
+        await Task.Delay(500);
+        Assert.Equal(items, runtime.Denoiser.GetStats().Items);
+    }
+
+    [Fact]
+    public async Task Two_long_videos_and_two_live_streams_share_one_model_all_progress_and_capacity_holds()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings("Limits:MaxSessions=4"));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var videoA = host.Client.GenerateVideo(Request(), cancellationToken: cts.Token);
+        using var videoB = host.Client.GenerateVideo(Request((0, "a green forest in the rain")), cancellationToken: cts.Token);
+        var config = new SessionConfig { Width = Size, Height = Size, Prompt = "a watercolour city", OutputEncoding = OutputEncoding.Jpeg };
+        var (liveA, _) = await Frames.OpenAsync(host.Client, config);
+        var (liveB, _) = await Frames.OpenAsync(host.Client, config);
+        using var a = liveA;
+        using var b = liveB;
+
+        async Task<int> Video(AsyncServerStreamingCall<VideoFrame> call)
+        {
+            var count = 0;
+            while (count < 10 && await call.ResponseStream.MoveNext(cts.Token))
+            {
+                count++;
+            }
+
+            return count;
+        }
+
+        async Task<int> Live(AsyncDuplexStreamingCall<StreamRequest, StreamResponse> call)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var output = await Frames.RoundTripAsync(call, Frames.Raw(Size, Size, (ulong)i, i));
+                Assert.Null(output.Error);
+            }
+
+            return 10;
+        }
+
+        var counts = await Task.WhenAll(Video(videoA), Video(videoB), Live(liveA), Live(liveB));
+        Assert.All(counts, c => Assert.Equal(10, c));
+
+        // A fifth session, of either kind, is refused.
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var fifth = host.Client.GenerateVideo(Request());
+            await fifth.ResponseStream.MoveNext(cts.Token);
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        await cts.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Session_is_listed_with_mjpeg_output_and_a_live_prompt_change_reaches_the_head_within_the_queue()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var call = host.Client.GenerateVideo(Request(), cancellationToken: cts.Token);
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+        var id = call.ResponseStream.Current.SessionId;
+
+        var list = JsonDocument.Parse(await host.Http.GetStringAsync(new Uri("/sessions", UriKind.Relative))).RootElement;
+        var session = list.GetProperty("sessions").EnumerateArray().Single(s => s.GetProperty("id").GetString() == id);
+        Assert.Equal("text_to_video", session.GetProperty("mode").GetString());
+
+        using (var response = await host.Http.GetAsync(new Uri($"/sessions/{id}/mjpeg", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cts.Token))
+        {
+            var boundary = response.Content.Headers.ContentType!.Parameters.Single(p => p.Name == "boundary").Value!;
+            var reader = new MjpegPartReader(await response.Content.ReadAsStreamAsync(cts.Token), boundary);
+            var part = await reader.NextAsync(cts.Token);
+            Assert.Equal("image/jpeg", part!.Value.ContentType);
+        }
+
+        var control = await host.Client.ControlVideoAsync(new VideoControlRequest { SessionId = id, Prompt = "a deep blue ocean at night" });
+        Assert.Equal(16u, control.ArrivalFrames);
+        var changeAt = control.AppliesFromFrame;
+        ulong? arrived = null;
+        while (arrived is null && await call.ResponseStream.MoveNext(cts.Token))
+        {
+            var frame = call.ResponseStream.Current;
+            if (frame.Prompt == "a deep blue ocean at night")
+            {
+                arrived = frame.Index;
+            }
+
+            Assert.True(frame.Index <= changeAt + control.ArrivalFrames, $"frame {frame.Index} still shows the old prompt");
+        }
+
+        Assert.NotNull(arrived);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.ControlVideoAsync(new VideoControlRequest { SessionId = "nope", Prompt = "x" }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        Assert.StartsWith("session_id", missing.Status.Detail, StringComparison.Ordinal);
+        await cts.CancelAsync();
+    }
+
+    public static TheoryData<string, StatusCode, string> BadRequests => new()
+    {
+        { "no-prompts", StatusCode.InvalidArgument, "prompts" },
+        { "first-not-zero", StatusCode.InvalidArgument, "prompts[0].start_frame" },
+        { "out-of-order", StatusCode.InvalidArgument, "prompts[2].start_frame" },
+        { "partitions-negative", StatusCode.InvalidArgument, "num_partitions" },
+        { "partitions-huge", StatusCode.InvalidArgument, "num_partitions" },
+        { "size-not-multiple", StatusCode.InvalidArgument, "width" },
+        { "unknown-model", StatusCode.NotFound, "model 'no-such-model'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_requests_are_refused_naming_the_field_and_the_host_keeps_serving(string name, StatusCode status, string field)
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        var request = name switch
+        {
+            "no-prompts" => new GenerateVideoRequest(),
+            "first-not-zero" => Request((3, "a")),
+            "out-of-order" => Request((0, "a"), (10, "b"), (5, "c")),
+            "partitions-negative" => Request() is var r1 ? Mutate(r1, r => r.NumPartitions = -1) : null!,
+            "partitions-huge" => Request() is var r2 ? Mutate(r2, r => r.NumPartitions = 100000) : null!,
+            "size-not-multiple" => Request() is var r3 ? Mutate(r3, r => r.Width = 100) : null!,
+            _ => Request() is var r4 ? Mutate(r4, r => r.Model = "no-such-model") : null!,
+        };
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = host.Client.GenerateVideo(request);
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        Assert.Equal(status, error.StatusCode);
+        Assert.StartsWith(field, error.Status.Detail, StringComparison.Ordinal);
+
+        // Still serving.
+        var good = Request();
+        good.NumFrames = 2;
+        using var ok = host.Client.GenerateVideo(good);
+        Assert.Equal(2, await ok.ResponseStream.ReadAllAsync().CountAsync());
+    }
+
+    private static GenerateVideoRequest Mutate(GenerateVideoRequest request, Action<GenerateVideoRequest> change)
+    {
+        change(request);
+        return request;
+    }
+}

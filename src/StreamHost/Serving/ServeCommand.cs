@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
+using StreamDiffusion.StreamHost.Broadcast;
 using StreamDiffusion.StreamHost.Diffusion;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;
@@ -142,6 +143,7 @@ public static class ServeCommand
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<SessionRegistry>();
         services.AddStreamHostWeb();
+        services.AddStreamHostBroadcast(configuration);
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<ModelRuntimeRegistry>();
         services.TryAddSingleton<IStreamProcessorFactory, DiffusionStreamProcessorFactory>();
@@ -152,6 +154,7 @@ public static class ServeCommand
 
         var app = builder.Build();
         app.MapStreamHostWeb();
+        app.MapStreamHostBroadcast();
         app.MapGrpcService<StreamDiffusionService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

@@ -31,6 +31,13 @@ public sealed class BroadcastOptions
     /// <summary>A broadcaster that sends nothing for this long is disconnected and its session ended.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A broadcast whose decoder has produced no picture this long after it connected is not video (or not a kind
+    /// ffmpeg can read): it is ended with INVALID_ARGUMENT. ffmpeg's MPEG-TS demuxer keeps hunting for sync in an
+    /// endless stream of garbage, so this deadline is what ends such a broadcaster.
+    /// </summary>
+    public TimeSpan FirstFrameTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>At most this many players per broadcast output.</summary>
     public int MaxViewersPerBroadcast { get; set; } = 8;
 

@@ -92,8 +92,15 @@ internal sealed class BroadcastRequestReader : IAsyncStreamReader<StreamRequest>
         int read;
         try
         {
-            read = await decoder.Output.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)
-                .ConfigureAwait(false);
+            var reading = decoder.Output.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).AsTask();
+            read = sequence == 1
+                ? await reading.WaitAsync(_session.FirstFrameTimeout, cancellationToken).ConfigureAwait(false)
+                : await reading.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The pending read ends when the decoder is killed with the session.
+            throw _session.NoPicture();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

@@ -184,6 +184,13 @@ internal sealed partial class BroadcastSession
     internal Task<(FfmpegProcess Decoder, RawFramePool Pool, int Width, int Height)> DecoderAsync(CancellationToken cancellationToken) =>
         _decoderReady.Task.WaitAsync(cancellationToken);
 
+    internal TimeSpan FirstFrameTimeout => _options.FirstFrameTimeout;
+
+    /// <summary>The error that ends a broadcast whose decoder found no picture in its first seconds.</summary>
+    internal RpcException NoPicture() => new(new Status(StatusCode.InvalidArgument,
+        $"broadcast '{Key}': no video could be decoded from the stream within {_options.FirstFrameTimeout.TotalSeconds:0.#} s " +
+        $"(expected MPEG-TS with H.264 or HEVC video); ffmpeg: {_decoder?.ErrorTail}"));
+
     internal void OnFrameDecoded()
     {
         Interlocked.Increment(ref _framesIn);
@@ -205,8 +212,7 @@ internal sealed partial class BroadcastSession
         await decoder.WaitForExitAsync(s_decoderExitWait).ConfigureAwait(false);
         if (framesDecoded == 0 && _endReason is not "idle" && !(_context?.CancellationToken.IsCancellationRequested ?? true))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"broadcast '{Key}': no video could be decoded from the stream (expected MPEG-TS with H.264 or HEVC video); ffmpeg: {decoder.ErrorTail}"));
+            throw NoPicture();
         }
     }
 

@@ -53,6 +53,7 @@ public static class BroadcastEndpoints
         json.WriteStartObject();
         json.WriteBoolean("enabled", server.Enabled);
         json.WriteNumber("srt_port", server.SrtPort);
+        json.WriteNumber("rtmp_port", server.RtmpPort);
         json.WriteNumber("srt_output_port", server.SrtOutputPort);
         json.WriteStartArray("broadcasts");
         foreach (var (key, config) in server.Profiles.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -62,6 +63,7 @@ public static class BroadcastEndpoints
             json.WritePropertyName("config");
             json.WriteRawValue(s_formatter.Format(config));
             json.WriteString("ingest_url", $"srt://{http.Request.Host.Host}:{server.SrtPort}?streamid={key}");
+            json.WriteString("rtmp_url", $"rtmp://{http.Request.Host.Host}:{server.RtmpPort}/live/{key}");
             json.WriteString("output_url", $"srt://{http.Request.Host.Host}:{server.SrtOutputPort}?streamid={key}");
             if (server.LastOutcome(key) is { } outcome)
             {
@@ -71,6 +73,7 @@ public static class BroadcastEndpoints
             if (server.TryGetLive(key, out var live))
             {
                 json.WriteStartObject("live");
+                json.WriteString("transport", live.Transport);
                 json.WriteString("peer", live.Peer);
                 if (live.SessionId is { } id)
                 {
@@ -82,6 +85,11 @@ public static class BroadcastEndpoints
                 json.WriteNumber("frames_out", live.FramesOut);
                 json.WriteNumber("frames_dropped", live.FramesDropped);
                 json.WriteNumber("viewers", live.Viewers);
+                if (live.IngestPid is { } remuxer)
+                {
+                    json.WriteNumber("remuxer_pid", remuxer);
+                }
+
                 if (live.DecoderPid is { } decoder)
                 {
                     json.WriteNumber("decoder_pid", decoder);

@@ -2,7 +2,7 @@ namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
 /// Broadcast ingest and output (configuration section <c>Broadcast</c>): OBS-style tools push SRT to
-/// <c>srt://host:SrtPort?streamid=KEY</c>; players read the result from <c>srt://host:SrtOutputPort?streamid=KEY</c>.
+/// <c>srt://host:SrtPort?streamid=KEY</c> or RTMP to <c>rtmp://host:RtmpPort/live/KEY</c>; players read the result from <c>srt://host:SrtOutputPort?streamid=KEY</c>.
 /// Off unless <see cref="Enabled"/>; a port of 0 lets the OS choose (tests), -1 turns that listener off.
 /// </summary>
 public sealed class BroadcastOptions
@@ -21,6 +21,9 @@ public sealed class BroadcastOptions
 
     /// <summary>UDP port players connect to for a broadcast's output (MPEG-TS, H.264 zerolatency).</summary>
     public int SrtOutputPort { get; set; } = 9001;
+
+    /// <summary>TCP port of the RTMP ingest (<c>rtmp://host:RtmpPort/live/KEY</c>).</summary>
+    public int RtmpPort { get; set; } = 1935;
 
     /// <summary>SRT latency (receiver buffer) in milliseconds; 120 is libsrt's default, lower for loopback.</summary>
     public int SrtLatencyMs { get; set; } = 120;

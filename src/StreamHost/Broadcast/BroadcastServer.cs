@@ -12,7 +12,7 @@ namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
 /// The host's broadcast side: stream keys with their session configuration, the SRT ingest listener (one UDP port,
-/// callers routed by stream id, one live broadcast per key) and the SRT output listener (players name the key the
+/// callers routed by stream id, one live broadcast per key), the RTMP ingest (<see cref="RtmpListener"/>) and the SRT output listener (players name the key the
 /// same way). Wrong keys, busy keys and a full host are refused in the SRT handshake; admitted broadcasts run as
 /// <see cref="BroadcastSession"/>s until their broadcaster leaves or the host stops.
 /// </summary>
@@ -34,6 +34,7 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
     private readonly List<Thread> _acceptThreads = [];
     private SrtListener? _ingest;
     private SrtListener? _output;
+    private RtmpListener? _rtmp;
 
     public BroadcastServer(
         IOptions<BroadcastOptions> options,
@@ -74,6 +75,9 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
     /// <summary>UDP port of the SRT output listener; -1 when off.</summary>
     public int SrtOutputPort => _output?.Port ?? -1;
 
+    /// <summary>TCP port of the RTMP ingest; -1 when off.</summary>
+    public int RtmpPort => _rtmp?.Port ?? -1;
+
     /// <summary>The configured keys and their configuration, by key.</summary>
     public IReadOnlyDictionary<string, SessionConfig> Profiles => _profiles;
 
@@ -112,7 +116,13 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
             StartAcceptLoop(_output, OnViewer, "srt-output-accept");
         }
 
-        LogListening(_options.BindAddress, SrtPort, SrtOutputPort, _profiles.Count);
+        if (_options.RtmpPort >= 0)
+        {
+            _rtmp = new RtmpListener(new IPEndPoint(address, _options.RtmpPort), _options, AdmitBroadcaster, StartSession, _logger);
+            _rtmp.Start();
+        }
+
+        LogListening(_options.BindAddress, SrtPort, RtmpPort, SrtOutputPort, _profiles.Count);
         return Task.CompletedTask;
     }
 
@@ -121,6 +131,11 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _ingest?.Dispose();
         _output?.Dispose();
+        if (_rtmp is not null)
+        {
+            await _rtmp.StopAsync().ConfigureAwait(false);
+        }
+
         foreach (var thread in _acceptThreads)
         {
             thread.Join(TimeSpan.FromSeconds(5));
@@ -141,6 +156,7 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
     {
         _ingest?.Dispose();
         _output?.Dispose();
+        _rtmp?.Dispose();
         _stopping.Dispose();
     }
 
@@ -331,20 +347,25 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
 
     private void OnBroadcaster(SrtConnection connection)
     {
-        var key = connection.StreamId;
+        if (StartSession(connection.StreamId, connection) is null)
+        {
+            connection.Dispose();
+        }
+    }
+
+    // Starts an admitted broadcast; null (the caller closes the source) if the key went away or became busy meanwhile.
+    private BroadcastSession? StartSession(string key, IIngestSource source)
+    {
         if (!_profiles.TryGetValue(key, out var config) || _stopping.IsCancellationRequested)
         {
-            // Deleted between handshake and accept.
-            connection.Dispose();
-            return;
+            return null;
         }
 
-        var session = new BroadcastSession(key, config, connection, _options, _metrics, _logger);
+        var session = new BroadcastSession(key, config, source, _options, _metrics, _logger);
         if (!_live.TryAdd(key, session))
         {
             _metrics.Rejected.WithLabels("key_busy").Inc();
-            connection.Dispose();
-            return;
+            return null;
         }
 
         session.Completion = Task.Run(async () =>
@@ -359,6 +380,7 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
                 _live.TryRemove(new KeyValuePair<string, BroadcastSession>(key, session));
             }
         });
+        return session;
     }
 
     private void OnViewer(SrtConnection connection)
@@ -370,6 +392,6 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Broadcast: SRT ingest on {Address}:{IngestPort}, output on {Address}:{OutputPort}; {Keys} stream keys configured")]
-    private partial void LogListening(string address, int ingestPort, int outputPort, int keys);
+        Message = "Broadcast on {Address}: SRT ingest port {IngestPort}, RTMP port {RtmpPort}, SRT output port {OutputPort}; {Keys} stream keys configured")]
+    private partial void LogListening(string address, int ingestPort, int rtmpPort, int outputPort, int keys);
 }

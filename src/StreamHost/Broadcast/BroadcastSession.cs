@@ -10,7 +10,7 @@ using StreamDiffusion.StreamHost.Services;
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
-/// One live broadcast: an accepted SRT connection feeding an ffmpeg decoder (MPEG-TS → raw RGB24 at the session's
+/// One live broadcast: an ingest source (an SRT connection, or the remuxer behind an RTMP push) feeding an ffmpeg decoder (MPEG-TS → raw RGB24 at the session's
 /// size), the session machinery of the gRPC path (through <see cref="BroadcastRequestReader"/> and
 /// <see cref="BroadcastResponseWriter"/>), and an ffmpeg encoder (RGB24 → H.264 zerolatency in MPEG-TS) whose output
 /// goes to the SRT players of the key. Both child processes live and die with the session.
@@ -22,7 +22,7 @@ internal sealed partial class BroadcastSession
     private static readonly TimeSpan s_decoderExitWait = TimeSpan.FromSeconds(2);
 
     private readonly SessionConfig _config;
-    private readonly SrtConnection _ingest;
+    private readonly IIngestSource _ingest;
     private readonly BroadcastOptions _options;
     private readonly BroadcastMetrics _metrics;
     private readonly ILogger _logger;
@@ -51,7 +51,7 @@ internal sealed partial class BroadcastSession
     private TimeSpan _encoderCpu;
     private bool _loggedFormat;
 
-    public BroadcastSession(string key, SessionConfig config, SrtConnection ingest, BroadcastOptions options, BroadcastMetrics metrics, ILogger logger)
+    public BroadcastSession(string key, SessionConfig config, IIngestSource ingest, BroadcastOptions options, BroadcastMetrics metrics, ILogger logger)
     {
         Key = key;
         _config = config;
@@ -67,8 +67,14 @@ internal sealed partial class BroadcastSession
     /// <summary>The broadcaster's address.</summary>
     public string Peer => _ingest.Peer;
 
+    /// <summary>"srt" or "rtmp".</summary>
+    public string Transport => _ingest.Transport;
+
     /// <summary>The session id once started (as listed at /sessions).</summary>
     public string? SessionId { get; private set; }
+
+    /// <summary>Process id of the ingest's own child (the RTMP remuxer), if it has one.</summary>
+    public int? IngestPid => _ingest.ProcessId;
 
     /// <summary>Process id of the ingest decoder, once started.</summary>
     public int? DecoderPid { get; private set; }
@@ -128,7 +134,7 @@ internal sealed partial class BroadcastSession
     /// <summary>Runs the broadcast until the broadcaster leaves, the stream fails, or <paramref name="stopping"/>.</summary>
     public async Task RunAsync(IServiceProvider services, CancellationToken stopping)
     {
-        _context = new BroadcastCallContext("srt", Key, _ingest.Peer, stopping);
+        _context = new BroadcastCallContext(_ingest.Transport, Key, _ingest.Peer, stopping);
         var config = _config.Clone();
         config.OutputEncoding = OutputEncoding.Raw;
         var reader = new BroadcastRequestReader(this, config, _controls.Reader);
@@ -175,7 +181,7 @@ internal sealed partial class BroadcastSession
         DecoderPid = _decoder.Id;
         _encoder = FfmpegProcess.Start(_options.FfmpegPath, FfmpegArguments.Encoder(size, _options.OutputKeyframeInterval));
         EncoderPid = _encoder.Id;
-        _pump = new Thread(PumpIngest) { IsBackground = true, Name = "srt-ingest " + Key };
+        _pump = new Thread(PumpIngest) { IsBackground = true, Name = "broadcast-ingest " + Key };
         _pump.Start();
         _outputPump = Task.Run(PumpOutputAsync);
         _decoderReady.TrySetResult((_decoder, _pool, _width, _height));
@@ -276,7 +282,7 @@ internal sealed partial class BroadcastSession
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    // Ingest → decoder, on its own thread because libsrt's receive blocks (bounded by the receive timeout).
+    // Ingest → decoder, on its own thread because the sources' reads block (bounded by the receive timeout).
     private void PumpIngest()
     {
         var decoder = _decoder!;

@@ -5,7 +5,7 @@ namespace StreamDiffusion.StreamHost.Broadcast;
 /// block their thread, bounded by the receive timeout set at accept; <see cref="Dispose"/> closes the socket, which
 /// also ends a read blocked on another thread.
 /// </summary>
-internal sealed unsafe class SrtConnection : IDisposable
+internal sealed unsafe class SrtConnection : IIngestSource
 {
     /// <summary>Largest payload of one SRT live-mode message.</summary>
     public const int MaxPayload = 1316;
@@ -21,6 +21,10 @@ internal sealed unsafe class SrtConnection : IDisposable
 
     /// <summary>The stream id the caller connected with (the broadcast key).</summary>
     public string StreamId { get; }
+
+    public string Transport => "srt";
+
+    public int? ProcessId => null;
 
     /// <summary>The caller's address, for logs and /sessions.</summary>
     public string Peer { get; }

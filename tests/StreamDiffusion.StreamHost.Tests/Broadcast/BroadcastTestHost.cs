@@ -14,7 +14,7 @@ internal static class BroadcastTestHost
     public static Task<LoopbackHost> StartAsync(params string[] settings) => LoopbackHost.StartAsync(
         services => services.AddSingleton<IStreamProcessorFactory, PromptSwitchProcessorFactory>(),
         [
-            "Broadcast:Enabled=true", "Broadcast:SrtPort=0", "Broadcast:SrtOutputPort=0", "Broadcast:SrtLatencyMs=40",
+            "Broadcast:Enabled=true", "Broadcast:SrtPort=0", "Broadcast:SrtOutputPort=0", "Broadcast:RtmpPort=0", "Broadcast:SrtLatencyMs=40",
             "Broadcast:IdleTimeout=00:00:02", "Broadcast:FirstFrameTimeout=00:00:03", "Broadcast:OutputKeyframeInterval=10",
             .. settings,
         ]);
@@ -23,6 +23,9 @@ internal static class BroadcastTestHost
 
     public static string IngestUrl(this LoopbackHost host, string key) =>
         string.Create(CultureInfo.InvariantCulture, $"srt://127.0.0.1:{host.Server().SrtPort}?streamid={key}&latency=40000");
+
+    public static string RtmpUrl(this LoopbackHost host, string key) =>
+        string.Create(CultureInfo.InvariantCulture, $"rtmp://127.0.0.1:{host.Server().RtmpPort}/live/{key}");
 
     public static string OutputUrl(this LoopbackHost host, string key) =>
         string.Create(CultureInfo.InvariantCulture, $"srt://127.0.0.1:{host.Server().SrtOutputPort}?streamid={key}&latency=40000");

@@ -89,6 +89,10 @@ public sealed class HostSurfaceTests
         Assert.True(models.Models.Single(m => m.Name == "turbo").IsDefault);
         Assert.Equal(256, models.Models.Single(m => m.Name == "turbo").ImageSize);
 
+        // Configured folders without the synthetic marker are real packs: no notice.
+        Assert.All(models.Models, m => Assert.False(m.Synthetic));
+        Assert.All(models.Models, m => Assert.Empty(m.Note));
+
         var caps = await host.Client.GetCapabilitiesAsync(new GetCapabilitiesRequest());
         Assert.Equal(4, caps.MaxSessions);
         Assert.Equal(1024, caps.MaxWidth);

@@ -117,6 +117,8 @@ try {
   const change = meanAbsDiff(first.luma, second.luma);
   const sessionText = await page.textContent('#sessionId');
   const mjpegHref = await page.getAttribute('#mjpegLink', 'href');
+  // The host serves its synthetic test pack here: the page must say so, and how to load a real model.
+  const notice = (await page.isVisible('#modelNotice')) ? await page.textContent('#modelNotice') : '';
   const report = {
     session: state.sessionId, width: first.width, height: first.height, sent: state.sent, received: state.received,
     images: state.images, dropped: state.dropped, failed: state.failed,
@@ -137,6 +139,7 @@ try {
   if (state.failed > 0) problems.push(`${state.failed} frames failed`);
   if (!sessionText || !sessionText.includes(state.sessionId)) problems.push('the session id is not shown');
   if (mjpegHref !== `/sessions/${state.sessionId}/mjpeg`) problems.push('the MJPEG link is wrong: ' + mjpegHref);
+  if (!notice.includes('synthetic test pack') || !notice.includes('--model')) problems.push('no synthetic-model notice: ' + notice);
   if (consoleErrors.length) problems.push('console errors: ' + consoleErrors.join(' | '));
 
   // Stopping closes the session normally.

@@ -147,39 +147,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
 
     /// <inheritdoc />
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
-    {
-        var response = new ListModelsResponse();
-        foreach (var m in _catalog.Models)
-        {
-            var info = new ModelInfo
-            {
-                Name = m.Name,
-                Family = m.Family,
-                Path = m.Path,
-                Provider = m.Provider,
-                ImageSize = m.ImageSize,
-                HiddenSize = m.HiddenSize,
-                HasTaesd = m.HasTaesd,
-                IsDefault = m.IsDefault,
-            };
-
-            // A loaded pack knows what it really is and where it really runs.
-            if (_runtimes is not null && _runtimes.TryGetLoaded(m.Name, out var runtime))
-            {
-                var pack = runtime.Pack;
-                info.Family = pack.Unet.IsVideo ? "video" : pack.Family == Pipeline.Models.ModelFamily.Sd15 ? "sd15" : "sd2";
-                info.Path = pack.Directory;
-                info.Provider = pack.Provider.ToString();
-                info.ImageSize = pack.ImageSize;
-                info.HiddenSize = pack.HiddenSize;
-                info.HasTaesd = pack.TaesdDecoder is not null;
-            }
-
-            response.Models.Add(info);
-        }
-
-        return Task.FromResult(response);
-    }
+        => Task.FromResult(ModelInfoBuilder.Build(_catalog, _runtimes));
 
     /// <inheritdoc />
     public override Task<Capabilities> GetCapabilities(GetCapabilitiesRequest request, ServerCallContext context)

@@ -35,6 +35,7 @@ public static class WebEndpoints
         }
 
         app.Map("/ws/stream", WebSocketStreamEndpoint.HandleAsync);
+        app.MapGet("/models", ModelsEndpoint.HandleAsync);
         app.MapGet("/sessions", SessionsEndpoint.HandleAsync);
         app.MapGet("/sessions/{id}/mjpeg", MjpegEndpoint.HandleAsync);
         return app;

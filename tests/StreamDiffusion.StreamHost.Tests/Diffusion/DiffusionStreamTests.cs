@@ -180,6 +180,11 @@ public sealed class DiffusionStreamTests(DiffusionHostFixture fixture) : IClassF
         Assert.True(model.HasTaesd);
         Assert.Equal("Cpu", model.Provider);
         Assert.Equal(fixture.PackPath, model.Path);
+
+        // The fixture's pack comes from the synthetic writer: the host must say so, and how to load a real one.
+        Assert.True(model.Synthetic);
+        Assert.Contains("--model DIR", model.Note, StringComparison.Ordinal);
+        Assert.Contains("docs/models.md", model.Note, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -340,4 +340,22 @@
   ui.stop.addEventListener('click', stop);
   setInterval(updateStats, 1000);
   refreshLabels();
+  showModelNotice();
+
+  /** Says plainly when the default model is the built-in synthetic test pack, and how to load a real one. */
+  async function showModelNotice() {
+    try {
+      const response = await fetch('models', { cache: 'no-store' });
+      if (!response.ok) return;
+      const { models = [] } = await response.json();
+      const chosen = models.find((m) => m.name === ui.model.value.trim()) || models.find((m) => m.isDefault);
+      if (chosen && chosen.synthetic) {
+        const notice = $('modelNotice');
+        notice.textContent = `Model "${chosen.name}": ${chosen.note}`;
+        notice.hidden = false;
+      }
+    } catch {
+      // The notice is a courtesy; the page works without it.
+    }
+  }
 })();

@@ -66,6 +66,9 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The options the server runs with.</summary>
+    public BroadcastOptions Options => _options;
+
     /// <summary>Whether broadcasting is on.</summary>
     public bool Enabled => _options.Enabled;
 

@@ -29,6 +29,9 @@ internal static unsafe partial class SrtNative
     public const int RejectNotFound = 1404;
     public const int RejectConflict = 1409;
 
+    // syslog's LOG_CRIT, the level libsrt logs at and above.
+    public const int LogCritical = 2;
+
     // SRT_ERRNO values seen while receiving.
     public const int ErrorTimeout = 6003;
 
@@ -66,6 +69,9 @@ internal static unsafe partial class SrtNative
                 Interlocked.Exchange(ref s_started, 0);
                 throw new IOException("srt_startup failed: " + LastError());
             }
+
+            // Errors the host handles itself (a closed listener at shutdown, a refused caller) are not printed to stderr.
+            srt_setloglevel(LogCritical);
         }
     }
 
@@ -77,6 +83,9 @@ internal static unsafe partial class SrtNative
 
     [LibraryImport(Library)]
     public static partial int srt_startup();
+
+    [LibraryImport(Library)]
+    public static partial void srt_setloglevel(int level);
 
     [LibraryImport(Library)]
     public static partial int srt_create_socket();

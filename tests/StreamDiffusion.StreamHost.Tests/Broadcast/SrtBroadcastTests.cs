@@ -79,8 +79,10 @@ public sealed class SrtBroadcastTests
         var framesOut = metrics.Value("streamdiffusion_broadcast_frames_total", "direction=\"out\"");
         Assert.True(framesIn >= framesOut && framesOut > 30, $"frames in {framesIn}, out {framesOut}");
         Assert.Equal(framesOut, metrics.Value("streamdiffusion_broadcast_latency_seconds_count"));
+        // CPU time comes in 10 ms ticks: a few seconds of 64x64 encoding may round to 0, decoding 256x256 does not.
         Assert.True(metrics.Value("streamdiffusion_broadcast_codec_cpu_seconds_total", "role=\"decoder\"") > 0);
-        Assert.True(metrics.Value("streamdiffusion_broadcast_codec_cpu_seconds_total", "role=\"encoder\"") > 0);
+        Assert.True(metrics.Value("streamdiffusion_broadcast_codec_cpu_seconds_total", "role=\"encoder\"") >= 0);
+        Assert.True(metrics.Value("streamdiffusion_broadcast_codec_frames_total", "role=\"encoder\"") > 0);
     }
 
     [FfmpegFact]

@@ -57,6 +57,30 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_servers_skip_a_full_replica_and_stream_on_the_next()
+    {
+        var folder = _media.PanFolder(4);
+        await using var full = await LoopbackHost.StartAsync(null, "Limits:MaxSessions=1");
+        await using var spare = await LoopbackHost.StartAsync();
+        using var held = full.Client.Stream();
+        await held.RequestStream.WriteAsync(new Protos.V1.StreamRequest { Config = new Protos.V1.SessionConfig { Width = 64, Height = 64 } });
+        Assert.True(await held.ResponseStream.MoveNext(CancellationToken.None));
+
+        // Twice, so round robin tries the full replica first at least once.
+        for (var i = 0; i < 2; i++)
+        {
+            var (code, text, error) = await RunAsync(
+                "--server", $"{full.GrpcAddress},{spare.GrpcAddress}", "--input", folder, "--fps", "0", "--size", "64");
+            Assert.Equal("", error);
+            Assert.Equal(ExitCodes.Ok, code);
+            Assert.Contains("frames: sent 4, received 4", text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, spare.Metrics.SessionsStarted.Value);
+        Assert.Equal(1, full.Metrics.SessionsStarted.Value);
+    }
+
+    [Fact]
     public async Task Unreachable_server_gives_one_error_line_with_the_status_and_exit_2()
     {
         var folder = _media.PanFolder(3);

@@ -3,9 +3,11 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 using OpenCvSharp;
 using Spectre.Console;
 using StreamDiffusion.Pipeline.Imaging;
+using StreamDiffusion.StreamClient.Connection;
 using StreamDiffusion.StreamClient.Output;
 using StreamDiffusion.StreamClient.Reporting;
 using StreamDiffusion.StreamClient.Sessions;
@@ -50,10 +52,10 @@ public static class StreamClientCommand
         ArgumentNullException.ThrowIfNull(console);
         var server = new Option<string>("--server")
         {
-            Description = "gRPC address of the host, e.g. http://127.0.0.1:50051 (host:port means http://host:port).",
+            Description = "gRPC address of the host, e.g. http://127.0.0.1:50051 (host:port means http://host:port); several replicas comma-separated: a full or draining one is skipped.",
             Required = true,
         };
-        server.Validators.Add(r => Validate(r, () => ParseServer(r.GetValueOrDefault<string>() ?? string.Empty)));
+        server.Validators.Add(r => Validate(r, () => ParseServers(r.GetValueOrDefault<string>() ?? string.Empty)));
         var input = new Option<string>("--input")
         {
             Description = "A video file, a folder of images, an image (sent --frames times) or webcam[:N].",
@@ -151,7 +153,8 @@ public static class StreamClientCommand
         {
             var options = new StreamClientOptions
             {
-                Server = ParseServer(parse.GetValue(server)!),
+                Server = ParseServers(parse.GetValue(server)!)[0],
+                Replicas = ParseServers(parse.GetValue(server)!) is { Count: > 1 } replicas ? replicas : [],
                 Input = InputSpec.Parse(parse.GetValue(input)!),
                 Output = parse.GetValue(output),
                 Prompt = parse.GetValue(prompt) ?? string.Empty,
@@ -189,6 +192,34 @@ public static class StreamClientCommand
         return uri;
     }
 
+    /// <summary>Parses <c>--server</c>: one address (<see cref="ParseServer"/>), or several comma-separated plain http ones.</summary>
+    /// <exception cref="FormatException">Not a usable address list.</exception>
+    public static IReadOnlyList<Uri> ParseServers(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Contains(',', StringComparison.Ordinal) ? FailoverChannel.ParseAddresses(value) : [ParseServer(value)];
+    }
+
+    /// <summary>
+    /// The channel: over several replicas a <see cref="FailoverChannel"/>; to one address a plain channel with the
+    /// same retry policy, so a full or draining host (or the replica a load balancer picked) is retried with backoff.
+    /// </summary>
+    public static GrpcChannel CreateChannel(StreamClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Replicas.Count > 1)
+        {
+            return FailoverChannel.Create(options.Replicas, MaxReceiveMessageBytes);
+        }
+
+        return GrpcChannel.ForAddress(options.Server, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = MaxReceiveMessageBytes,
+            MaxSendMessageSize = null,
+            ServiceConfig = new ServiceConfig { MethodConfigs = { new MethodConfig { Names = { MethodName.Default }, RetryPolicy = FailoverChannel.RetryPolicy } } },
+        });
+    }
+
     /// <summary>Runs the client with parsed options.</summary>
     /// <returns>An <see cref="ExitCodes"/> value.</returns>
     public static async Task<int> ExecuteAsync(StreamClientOptions options, ClientConsole console, CancellationToken stopToken)
@@ -210,15 +241,11 @@ public static class StreamClientCommand
         using var sink = BuildSink(file, options.Show ? new PreviewWindow("streamclient", stop.Cancel) : null);
         using (source)
         {
-            using var channel = GrpcChannel.ForAddress(options.Server, new GrpcChannelOptions
-            {
-                MaxReceiveMessageSize = MaxReceiveMessageBytes,
-                MaxSendMessageSize = null,
-            });
+            using var channel = CreateChannel(options);
             var session = new StreamSession(channel, source, sink, options);
             var count = source.FrameCount is { } n ? n.ToString(CultureInfo.InvariantCulture) : "unbounded";
             var rate = session.SendFps > 0 ? session.SendFps.ToString("0.##", CultureInfo.InvariantCulture) + " fps" : "the server's pace";
-            console.Out.WriteLine($"streaming {source.Description} ({source.Width.ToString(CultureInfo.InvariantCulture)}x{source.Height.ToString(CultureInfo.InvariantCulture)}, {count} frames) to {options.Server} at {rate}");
+            console.Out.WriteLine($"streaming {source.Description} ({source.Width.ToString(CultureInfo.InvariantCulture)}x{source.Height.ToString(CultureInfo.InvariantCulture)}, {count} frames) to {(options.Replicas.Count > 1 ? string.Join(", ", options.Replicas) : options.Server)} at {rate}");
             if (console.PromptInput is { } prompts)
             {
                 // Not awaited: a console read cannot always be cancelled, and the process ends anyway.

@@ -6,8 +6,14 @@ public sealed record StreamClientOptions
     /// <summary>Default <see cref="MaxInFlight"/>: one frame being processed and one queued, which the host's input queue of 2 holds without dropping.</summary>
     public const int DefaultMaxInFlight = 2;
 
-    /// <summary>gRPC address of the host, e.g. http://127.0.0.1:50051.</summary>
+    /// <summary>gRPC address of the host, e.g. http://127.0.0.1:50051 (the first of <see cref="Replicas"/> when several are given).</summary>
     public required Uri Server { get; init; }
+
+    /// <summary>
+    /// Several replicas' addresses (plain http): calls are balanced round-robin over them and a refused call is retried
+    /// on the next one. Empty: <see cref="Server"/> alone.
+    /// </summary>
+    public IReadOnlyList<Uri> Replicas { get; init; } = [];
 
     /// <summary>What to stream.</summary>
     public required InputSpec Input { get; init; }

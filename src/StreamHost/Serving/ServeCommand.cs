@@ -110,6 +110,7 @@ public static class ServeCommand
 
         var endpoints = new HostEndpoints();
         services.AddSingleton(endpoints);
+        services.AddSingleton<ReplicaIdentity>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(grpcEndpoint, o =>
@@ -141,6 +142,7 @@ public static class ServeCommand
         services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.Services.Map(GrpcServiceName, _ => true));
 
         services.AddSingleton<HostMetrics>();
+        services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SessionRegistry>();
         services.AddStreamHostWeb();
         services.AddStreamHostBroadcast(configuration);
@@ -153,6 +155,9 @@ public static class ServeCommand
         configure?.Invoke(services);
 
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<EngineMetrics>();
+        var replica = app.Services.GetRequiredService<ReplicaIdentity>();
+        app.Use(next => ReplicaIdentity.Middleware(next, replica));
         app.MapStreamHostWeb();
         app.MapStreamHostBroadcast();
         app.MapGrpcService<StreamDiffusionService>();

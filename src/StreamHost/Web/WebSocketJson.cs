@@ -19,6 +19,9 @@ public static class WebSocketJson
 {
     private static readonly JsonParser s_parser = new(JsonParser.Settings.Default);
 
+    // A repeated property is ambiguous (which prompt wins?): the reader rejects it as invalid JSON.
+    private static readonly JsonDocumentOptions s_documentOptions = new() { AllowDuplicateProperties = false };
+
     private static readonly (string Field, string Prefix)[] s_enumFields =
     [
         ("mode", "GENERATION_MODE_"),
@@ -50,10 +53,17 @@ public static class WebSocketJson
     private static T Parse<T>(ReadOnlySpan<byte> utf8, string kind)
         where T : IMessage<T>, new()
     {
+        // A WebSocket text message should be UTF-8, but the server does not check it; the JSON reader would throw
+        // InvalidOperationException on the first string it cannot transcode, so reject it here as bad input.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw SessionSettingsValidator.Invalid(kind, "not valid UTF-8");
+        }
+
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(utf8);
+            node = JsonNode.Parse(utf8, documentOptions: s_documentOptions);
         }
         catch (JsonException ex)
         {

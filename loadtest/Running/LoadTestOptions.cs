@@ -1,0 +1,53 @@
+namespace StreamDiffusion.LoadTest.Running;
+
+/// <summary>What one load test does. Every run is bounded: by <see cref="Duration"/>, or by <see cref="FramesPerStream"/>.</summary>
+public sealed record LoadTestOptions
+{
+    /// <summary>gRPC addresses of the hosts (or of a load balancer in front of them).</summary>
+    public required IReadOnlyList<Uri> Targets { get; init; }
+
+    /// <summary>Web addresses whose /metrics are read before and after (optional, one per host).</summary>
+    public IReadOnlyList<Uri> MetricsEndpoints { get; init; } = [];
+
+    /// <summary>Concurrent Stream calls (the first step's count when ramping).</summary>
+    public int Streams { get; init; } = 1;
+
+    /// <summary>Frames per second each stream sends.</summary>
+    public double Fps { get; init; } = 8;
+
+    /// <summary>How long each run (each ramp step) sends.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Frames each stream sends; when set, a stream stops after this many (and at <see cref="Duration"/> at the latest).</summary>
+    public int? FramesPerStream { get; init; }
+
+    /// <summary>Frame side in pixels (square JPEG frames, session size).</summary>
+    public int Size { get; init; } = 256;
+
+    /// <summary>JPEG quality of input and output frames.</summary>
+    public int Quality { get; init; } = 85;
+
+    /// <summary>Model name ("" = the host's default).</summary>
+    public string Model { get; init; } = string.Empty;
+
+    /// <summary>Prompt of every session.</summary>
+    public string Prompt { get; init; } = "a watercolor painting";
+
+    /// <summary>Folder of photos the frames are made from.</summary>
+    public required string ImagesFolder { get; init; }
+
+    /// <summary>Reopen a stream that a host ended with UNAVAILABLE or refused (failover); otherwise such a stream stops.</summary>
+    public bool Reconnect { get; init; }
+
+    /// <summary>How long a stream may wait for SessionStarted, and for its last answers after it stops sending.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Latency target of the ramp's capacity figure; default two frame intervals.</summary>
+    public TimeSpan? LatencyTarget { get; init; }
+
+    /// <summary>Most frames a stream has sent and not yet seen answered; further frames of that stream are not sent (counted as unsent).</summary>
+    public int MaxInFlight { get; init; } = 16;
+
+    /// <summary>The p95 latency target in force.</summary>
+    public TimeSpan EffectiveLatencyTarget => LatencyTarget ?? TimeSpan.FromSeconds(2 / Fps);
+}

@@ -24,9 +24,9 @@ public sealed class SrtBroadcastTests
         var coffee = await ReferenceAsync("coffee.png");
         Assert.True(Correlation(astronaut, coffee) < 0.5, "the two photos must be told apart");
 
-        // Two seconds of one photo, then another until the end.
+        // Five seconds of one photo (time for the session and the player to start on a loaded machine), then another.
         using var broadcaster = FfmpegChild.Broadcast(host.IngestUrl("show"),
-            TwoStills("astronaut.png", 2, "coffee.png"));
+            TwoStills("astronaut.png", 5, "coffee.png"));
         var session = await host.WaitLiveAsync("show", s_wait);
         Assert.True(session is not null, "no live broadcast: " + broadcaster.Log);
 

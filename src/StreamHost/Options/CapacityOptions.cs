@@ -12,6 +12,19 @@ public sealed class CapacityOptions
     /// </summary>
     public int InputQueueCapacity { get; set; } = 2;
 
+    /// <summary>
+    /// Input frames a session holds at most while their answers are not yet written: queued frames, the frame in
+    /// work and dropped frames waiting for their "dropped" answer (payloads of dropped frames are released at
+    /// once). At this many the session stops reading, so HTTP/2 flow control slows the client down.
+    /// </summary>
+    public int MaxPendingAnswers { get; set; } = 16;
+
+    /// <summary>
+    /// A response that cannot be sent for this long (the client stopped reading and its HTTP/2 window is closed)
+    /// ends the session with RESOURCE_EXHAUSTED "client not reading" and frees everything it held.
+    /// </summary>
+    public TimeSpan ClientReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often a session sends <c>SessionStats</c> (and logs a drop warning if it dropped frames).</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(1);
 

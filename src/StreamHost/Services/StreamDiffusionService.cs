@@ -76,6 +76,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         var model = Resolve(first.Config.Model);
         var settings = SessionSettingsValidator.FromConfig(first.Config, model, _limits);
         using var lease = _registry.Acquire();
+        using var releaseOnCancel = lease.ReleaseOnCancel(context.CancellationToken);
 
         // Listed for /sessions and /sessions/{id}/mjpeg until the session ends (disposed before the lease).
         using var live = _live.Open(lease.Id, settings, context);
@@ -94,7 +95,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var model = Resolve(request.Model);
-        var settings = SessionSettingsValidator.FromConfig(SessionSettingsValidator.ToSessionConfig(request), model, _limits);
+        var settings = SessionSettingsValidator.FromConfig(SessionSettingsValidator.ToSessionConfig(request), model, _limits, fieldPrefix: string.Empty);
         var image = request.Image ?? new InputFrame();
         var error = FrameValidator.Validate(image, settings.Mode, _limits);
         if (error is not null)
@@ -103,6 +104,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         }
 
         using var lease = _registry.Acquire();
+        using var releaseOnCancel = lease.ReleaseOnCancel(context.CancellationToken);
         _metrics.FramesIn.Inc();
         var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
         await using (processor.ConfigureAwait(false))

@@ -160,7 +160,7 @@ public static class ServeCommand
         app.Use(next => ReplicaIdentity.Middleware(next, replica));
         app.MapStreamHostWeb();
         app.MapStreamHostBroadcast();
-        app.MapGrpcService<StreamDiffusionService>();
+        app.MapGrpcService<StreamDiffusionGrpcEndpoint>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz");
@@ -183,6 +183,9 @@ public static class ServeCommand
             "Limits:MaxFrameBytes is out of range");
         Require(limits.MaxConsecutiveBadFrames >= 1, "Limits:MaxConsecutiveBadFrames must be at least 1");
         Require(capacity.InputQueueCapacity is >= 1 and <= 64, "Capacity:InputQueueCapacity must be 1..64 (1-2 for live video)");
+        Require(capacity.MaxPendingAnswers >= capacity.InputQueueCapacity + 1 && capacity.MaxPendingAnswers <= 4096,
+            "Capacity:MaxPendingAnswers must be at least Capacity:InputQueueCapacity + 1 and at most 4096");
+        Require(capacity.ClientReadTimeout > TimeSpan.Zero, "Capacity:ClientReadTimeout must be positive");
         Require(capacity.StatsInterval > TimeSpan.Zero, "Capacity:StatsInterval must be positive");
         Require(capacity.DrainTimeout >= TimeSpan.Zero, "Capacity:DrainTimeout must not be negative");
     }

@@ -10,6 +10,12 @@ namespace StreamDiffusion.StreamHost.Sessions;
 /// </summary>
 public static class FrameValidator
 {
+    /// <summary>Largest JPEG/PNG source width: the frame decoder's limit.</summary>
+    public static readonly int MaxSourceWidth = new StreamDiffusion.Pipeline.Imaging.FrameDecoderOptions().MaxSourceWidth;
+
+    /// <summary>Largest JPEG/PNG source height: the frame decoder's limit.</summary>
+    public static readonly int MaxSourceHeight = new StreamDiffusion.Pipeline.Imaging.FrameDecoderOptions().MaxSourceHeight;
+
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Returns null for an acceptable frame, else a message starting with the offending field.</summary>
@@ -38,14 +44,14 @@ public static class FrameValidator
                     return "frame.data: not a JPEG file (no FF D8 FF signature)";
                 }
 
-                return OptionalSize(frame, limits);
+                return OptionalSize(frame);
             case FrameFormat.Png:
                 if (!span.StartsWith(PngSignature))
                 {
                     return "frame.data: not a PNG file (no PNG signature)";
                 }
 
-                return OptionalSize(frame, limits);
+                return OptionalSize(frame);
             case FrameFormat.Rgb24:
             case FrameFormat.Bgr24:
                 return RawGeometry(frame, limits);
@@ -61,16 +67,18 @@ public static class FrameValidator
         return frame.Stride == 0 ? frame.Width * 3 : frame.Stride;
     }
 
-    private static string? OptionalSize(InputFrame frame, LimitsOptions limits)
+    // A compressed frame is a source the decoder resizes to the session size; it accepts sources up to its own
+    // limit, so a declared size is checked against that, not against the session limits.
+    private static string? OptionalSize(InputFrame frame)
     {
-        if (frame.Width < 0 || frame.Width > limits.MaxWidth)
+        if (frame.Width < 0 || frame.Width > MaxSourceWidth)
         {
-            return F($"frame.width: {frame.Width} is outside 0..{limits.MaxWidth}");
+            return F($"frame.width: {frame.Width} is outside 0..{MaxSourceWidth} (largest JPEG/PNG source)");
         }
 
-        if (frame.Height < 0 || frame.Height > limits.MaxHeight)
+        if (frame.Height < 0 || frame.Height > MaxSourceHeight)
         {
-            return F($"frame.height: {frame.Height} is outside 0..{limits.MaxHeight}");
+            return F($"frame.height: {frame.Height} is outside 0..{MaxSourceHeight} (largest JPEG/PNG source)");
         }
 
         return null;

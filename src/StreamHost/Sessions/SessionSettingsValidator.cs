@@ -45,12 +45,21 @@ public static class SessionSettingsValidator
 
     /// <summary>Validates a session config against the resolved model and the host limits.</summary>
     /// <exception cref="RpcException">INVALID_ARGUMENT with "config.field: reason".</exception>
-    public static SessionSettings FromConfig(SessionConfig config, ModelDescriptor model, LimitsOptions limits)
+    public static SessionSettings FromConfig(SessionConfig config, ModelDescriptor model, LimitsOptions limits) =>
+        FromConfig(config, model, limits, "config.");
+
+    /// <summary>
+    /// Validates a session config; error messages name fields with <paramref name="fieldPrefix"/> ("config." for
+    /// a Stream's SessionConfig, "" for a GenerateRequest, whose fields sit at the top level).
+    /// </summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT with "prefix.field: reason".</exception>
+    public static SessionSettings FromConfig(SessionConfig config, ModelDescriptor model, LimitsOptions limits, string fieldPrefix)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(limits);
-        const string p = "config.";
+        ArgumentNullException.ThrowIfNull(fieldPrefix);
+        var p = fieldPrefix;
         if (config.Prompt.Length > 0 && config.Prompts.Count > 0)
         {
             throw Invalid(p + "prompts", "give either prompt or weighted prompts, not both");
@@ -219,7 +228,37 @@ public static class SessionSettingsValidator
             throw Invalid(field, $"{text.Length} characters, at most {MaxPromptChars}");
         }
 
+        var bad = IllFormedAt(text);
+        if (bad >= 0)
+        {
+            throw Invalid(field, string.Create(CultureInfo.InvariantCulture,
+                $"not well-formed Unicode: lone UTF-16 surrogate U+{(int)text[bad]:X4} at index {bad}"));
+        }
+
         return text;
+    }
+
+    /// <summary>Index of the first unpaired surrogate in <paramref name="text"/>, or -1 when it is well-formed.</summary>
+    public static int IllFormedAt(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!char.IsSurrogate(c))
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            return i;
+        }
+
+        return -1;
     }
 
     private static PromptWeight[] Prompts(string field, RepeatedField<WeightedPrompt> prompts)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
 using StreamDiffusion.StreamHost.Options;
@@ -15,6 +17,12 @@ namespace StreamDiffusion.StreamHost.Sessions;
 /// small DropOldest channel; the session loop processes the newest frames in order and writes the responses.
 /// Every input frame gets exactly one OutputFrame, in input order (processed, skipped, dropped or failed).
 /// </summary>
+/// <remarks>
+/// Memory is bounded by configuration: at most <see cref="CapacityOptions.MaxPendingAnswers"/> frames wait for
+/// their answer (the reader stops reading at that many, so HTTP/2 flow control holds the client back), and of
+/// those only the queued frames and the one in work keep their payload. A response that cannot be sent for
+/// <see cref="CapacityOptions.ClientReadTimeout"/> ends the session with RESOURCE_EXHAUSTED "client not reading".
+/// </remarks>
 internal sealed partial class StreamSession
 {
     private readonly IAsyncStreamReader<StreamRequest> _requests;
@@ -30,6 +38,12 @@ internal sealed partial class StreamSession
     private readonly Channel<QueuedFrame> _input;
     private readonly CancellationTokenSource _cts;
 
+    // One slot per frame read and not yet answered; the reader waits for a free one.
+    private readonly SemaphoreSlim _answerSlots;
+
+    // HTTP/2 error code ENHANCE_YOUR_CALM (RFC 9113 section 7).
+    private const int Http2EnhanceYourCalm = 0xB;
+
     // Guards channel writes and (drop drain + read) together, so dropped frames are reported in input order.
     private readonly object _gate = new();
     private readonly List<QueuedFrame> _pendingDrops = [];
@@ -40,25 +54,19 @@ internal sealed partial class StreamSession
     private readonly OutputFrame _outFrame = new();
     private readonly FrameTimings _timings = new();
 
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly SessionStatistics _stats = new();
     private SessionSettings _settings;
     private SessionSettings _applied;
     private Exception? _failure;
     private int _consecutiveBad;
-    private long _framesIn;
-    private long _framesOut;
-    private long _framesSkipped;
-    private long _framesDropped;
-    private long _framesFailed;
-    private double _latencySumMs;
 
-    // Per stats interval.
-    private long _intervalStart;
-    private long _intervalOut;
-    private long _intervalDropped;
-    private double _intervalLatencySum;
-    private double _intervalLatencyMax;
     private bool _loggedProcessingError;
+
+    // The status the write watchdog ended the session with, if it did.
+    private RpcException? _clientNotReading;
+
+    // Stopwatch timestamp at which the response write in progress started; 0 while none is.
+    private long _writeStarted;
 
     public StreamSession(
         IAsyncStreamReader<StreamRequest> requests,
@@ -94,9 +102,9 @@ internal sealed partial class StreamSession
             },
             OnDropped);
         _cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lease.ShutdownToken);
+        _answerSlots = new SemaphoreSlim(capacity.MaxPendingAnswers, capacity.MaxPendingAnswers);
         _frameResponse.Frame = _outFrame;
         _outFrame.Timings = _timings;
-        _intervalStart = _started;
     }
 
     /// <summary>Runs the session to its end; throws an RpcException for a status other than OK.</summary>
@@ -104,80 +112,146 @@ internal sealed partial class StreamSession
     {
         var s = _settings;
         LogStarted(_lease.Id, _context.Peer, s.Model, s.Mode, s.Width, s.Height, s.CfgType, string.Join(',', s.TIndexList));
-        var outcome = "completed";
+        var outcome = "error";
+        var watchdogTimer = new PeriodicTimer(WatchdogPeriod(_capacity.ClientReadTimeout));
+        var watchdog = WatchWritesAsync(watchdogTimer);
         try
         {
-            var started = new SessionStarted
+            try
             {
-                SessionId = _lease.Id,
-                Model = s.Model,
-                Width = s.Width,
-                Height = s.Height,
-                CfgType = s.CfgType,
-                OutputEncoding = s.OutputEncoding,
-            };
-            started.TIndexList.Add(s.TIndexList);
-            await _responses.WriteAsync(new StreamResponse { Started = started }, _cts.Token).ConfigureAwait(false);
+                var started = new SessionStarted
+                {
+                    SessionId = _lease.Id,
+                    Model = s.Model,
+                    Width = s.Width,
+                    Height = s.Height,
+                    CfgType = s.CfgType,
+                    OutputEncoding = s.OutputEncoding,
+                };
+                started.TIndexList.Add(s.TIndexList);
+                await WriteAsync(new StreamResponse { Started = started }, _cts.Token).ConfigureAwait(false);
 
-            var loop = ProcessLoopAsync(_cts.Token);
-            await ReadLoopAsync(_cts.Token).ConfigureAwait(false);
-            await loop.ConfigureAwait(false);
-
-            if (_failure is RpcException rpc)
+                var loop = ProcessLoopAsync(_cts.Token);
+                await ReadLoopAsync(_cts.Token).ConfigureAwait(false);
+                await loop.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsOwnCancellation(ex, _cts.Token))
             {
-                outcome = rpc.StatusCode.ToString();
-                throw rpc;
+                // Only the SessionStarted write can get here: the loops catch their own cancellations.
+            }
+            catch (Exception ex)
+            {
+                Fail(ex);
+            }
+            finally
+            {
+                watchdogTimer.Dispose();
+                await watchdog.ConfigureAwait(false);
             }
 
-            if (_lease.ShutdownToken.IsCancellationRequested)
+            var (result, status) = Conclude();
+            outcome = result;
+            if (status is not null)
             {
-                // Whatever the loops tripped over while being cancelled, the cause is the shutdown.
-                outcome = "shutdown";
-                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
+                throw status;
             }
-
-            if (_failure is not null)
-            {
-                outcome = "error";
-                LogSessionFailed(_lease.Id, _failure);
-                throw new RpcException(new Status(StatusCode.Internal, "session failed: " + _failure.Message));
-            }
-
-            if (_lease.ShutdownToken.IsCancellationRequested)
-            {
-                outcome = "shutdown";
-                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
-            }
-
-            if (_context.CancellationToken.IsCancellationRequested)
-            {
-                outcome = "cancelled by client";
-            }
-        }
-        catch (Exception ex) when (ex is not RpcException && _lease.ShutdownToken.IsCancellationRequested)
-        {
-            // Reads and writes torn down by the shutdown fail in transport-specific ways; the
-            // client must still learn the cause, so it can reconnect elsewhere.
-            outcome = "shutdown";
-            throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
-        }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
-        {
-            // Only the SessionStarted write can get here: the loops catch their own cancellations.
-            if (_lease.ShutdownToken.IsCancellationRequested)
-            {
-                outcome = "shutdown";
-                throw new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
-            }
-
-            outcome = "cancelled by client";
         }
         finally
         {
             _cts.Dispose();
-            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-            var meanMs = _framesOut == 0 ? 0 : _latencySumMs / _framesOut;
-            LogEnded(_lease.Id, outcome, seconds, _framesIn, _framesOut, _framesSkipped, _framesDropped, _framesFailed, meanMs);
+            _answerSlots.Dispose();
+            LogEnded(_lease.Id, outcome, _stats.UptimeSeconds, _stats.FramesIn, _stats.FramesOut, _stats.FramesSkipped,
+                _stats.FramesDropped, _stats.FramesFailed, _stats.MeanLatencyMs);
+        }
+    }
+
+    private static TimeSpan WatchdogPeriod(TimeSpan timeout) =>
+        TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
+
+    /// <summary>The session's outcome for the log, and the status to end the call with (null for OK).</summary>
+    private (string Outcome, RpcException? Status) Conclude()
+    {
+        var failure = Volatile.Read(ref _failure);
+        if (failure is RpcException rpc)
+        {
+            if (ReferenceEquals(rpc, _clientNotReading))
+            {
+                LogClientNotReading(_lease.Id, _capacity.ClientReadTimeout.TotalSeconds);
+                return ("client not reading", rpc);
+            }
+
+            return (rpc.StatusCode.ToString(), rpc);
+        }
+
+        if (_lease.ShutdownToken.IsCancellationRequested)
+        {
+            // Whatever the loops tripped over while being cancelled, the cause is the shutdown, and the client
+            // must learn it, so it can reconnect elsewhere.
+            return ("shutdown", new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica")));
+        }
+
+        if (failure is not null && !ClientWentAway(failure))
+        {
+            LogSessionFailed(_lease.Id, failure);
+            return ("error", new RpcException(new Status(StatusCode.Internal, "session failed: " + failure.Message)));
+        }
+
+        // A client that cancels or resets its call is ordinary: nobody is left to tell.
+        return failure is not null || _context.CancellationToken.IsCancellationRequested
+            ? ("cancelled by client", null)
+            : ("completed", null);
+    }
+
+    // A reset stream surfaces as an IOException from the reader (or a refused write) a moment before the call's
+    // token fires; either way the client is gone.
+    private bool ClientWentAway(Exception failure) =>
+        _context.CancellationToken.IsCancellationRequested || failure is IOException or OperationCanceledException;
+
+    /// <summary>Ends the session when one response write has waited longer than the client read timeout.</summary>
+    private async Task WatchWritesAsync(PeriodicTimer timer)
+    {
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+        {
+            var started = Volatile.Read(ref _writeStarted);
+            if (started != 0 && Stopwatch.GetElapsedTime(started) > _capacity.ClientReadTimeout)
+            {
+                var status = new RpcException(new Status(StatusCode.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
+                    $"client not reading: a response could not be sent for {_capacity.ClientReadTimeout.TotalSeconds:0.#} s; read the responses as they come")));
+                if (Interlocked.CompareExchange(ref _failure, status, null) is null)
+                {
+                    _clientNotReading = status;
+                }
+
+                // The status cannot get past the unsent data, so the stream is reset with ENHANCE_YOUR_CALM, which
+                // gRPC clients report as RESOURCE_EXHAUSTED; the reset also frees what the transport still holds.
+                ResetStream(Http2EnhanceYourCalm);
+                Fail(status);
+                return;
+            }
+        }
+    }
+
+    private void ResetStream(int http2ErrorCode)
+    {
+        if (_context is WebSocketCallContext)
+        {
+            // Cancelling the session aborts the socket.
+            return;
+        }
+
+        _context.GetHttpContext().Features.Get<IHttpResetFeature>()?.Reset(http2ErrorCode);
+    }
+
+    private async Task WriteAsync(StreamResponse response, CancellationToken ct)
+    {
+        Volatile.Write(ref _writeStarted, Stopwatch.GetTimestamp());
+        try
+        {
+            await _responses.WriteAsync(response, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _writeStarted, 0);
         }
     }
 
@@ -203,7 +277,7 @@ internal sealed partial class StreamSession
         {
             while (await _requests.MoveNext(ct).ConfigureAwait(false))
             {
-                Handle(_requests.Current);
+                await HandleAsync(_requests.Current, ct).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsOwnCancellation(ex, ct))
@@ -223,12 +297,12 @@ internal sealed partial class StreamSession
         }
     }
 
-    private void Handle(StreamRequest request)
+    private async ValueTask HandleAsync(StreamRequest request, CancellationToken ct)
     {
         switch (request.PayloadCase)
         {
             case StreamRequest.PayloadOneofCase.Frame:
-                HandleFrame(request.Frame);
+                await HandleFrameAsync(request.Frame, ct).ConfigureAwait(false);
                 break;
             case StreamRequest.PayloadOneofCase.Control:
                 _settings = SessionSettingsValidator.ApplyControl(_settings, request.Control);
@@ -240,20 +314,19 @@ internal sealed partial class StreamSession
         }
     }
 
-    private void HandleFrame(InputFrame frame)
+    private async ValueTask HandleFrameAsync(InputFrame frame, CancellationToken ct)
     {
-        Interlocked.Increment(ref _framesIn);
+        _stats.CountIn();
         _metrics.FramesIn.Inc();
         var error = FrameValidator.Validate(frame, _settings.Mode, _limits);
-        if (error is null)
+        if (error is not null)
         {
-            Interlocked.Exchange(ref _consecutiveBad, 0);
-        }
-        else
-        {
+            // Reset only by a frame that is processed: one that passes these checks may still fail to decode.
             CountBadFrame(error);
         }
 
+        // At the limit of unanswered frames, stop reading: the client is held back by HTTP/2 flow control.
+        await _answerSlots.WaitAsync(ct).ConfigureAwait(false);
         var item = new QueuedFrame(frame, _settings, Stopwatch.GetTimestamp(), error);
         lock (_gate)
         {
@@ -276,6 +349,7 @@ internal sealed partial class StreamSession
     private void OnDropped(QueuedFrame item)
     {
         _metrics.QueueDepth.Dec();
+        item.ReleasePayload();
         _pendingDrops.Add(item);
     }
 
@@ -303,6 +377,7 @@ internal sealed partial class StreamSession
                     foreach (var dropped in _dropScratch)
                     {
                         await WriteUnprocessedAsync(dropped, ct).ConfigureAwait(false);
+                        _answerSlots.Release();
                     }
 
                     _dropScratch.Clear();
@@ -312,7 +387,8 @@ internal sealed partial class StreamSession
                     }
 
                     await ProcessOneAsync(item, ct).ConfigureAwait(false);
-                    if (Stopwatch.GetElapsedTime(_intervalStart) >= _capacity.StatsInterval)
+                    _answerSlots.Release();
+                    if (_stats.IntervalElapsed(_capacity.StatsInterval))
                     {
                         await WriteStatsAsync(final: false, ct).ConfigureAwait(false);
                     }
@@ -358,7 +434,7 @@ internal sealed partial class StreamSession
             _applied = item.Settings;
         }
 
-        var frame = item.Frame;
+        var frame = item.Frame ?? throw new InvalidOperationException("a queued frame has no payload");
         var format = frame.Format;
         var raw = format is FrameFormat.Rgb24 or FrameFormat.Bgr24;
         var input = new FrameInput(frame.Data.Memory, format, frame.Width, frame.Height,
@@ -380,12 +456,15 @@ internal sealed partial class StreamSession
             {
                 // Once per session: a broken pipeline would otherwise log every frame.
                 _loggedProcessingError = true;
-                LogProcessingFailed(_lease.Id, frame.Sequence, ex);
+                LogProcessingFailed(_lease.Id, item.Sequence, ex);
             }
 
             await WriteFailedAsync(item, StatusCode.Internal, "processing failed: " + ex.Message, queueMs, ct).ConfigureAwait(false);
             return;
         }
+
+        // Only a frame that really went through ends a run of bad ones.
+        Interlocked.Exchange(ref _consecutiveBad, 0);
 
         _outFrame.Data = UnsafeByteOperations.UnsafeWrap(result.Data);
         _outFrame.Format = result.Format;
@@ -396,16 +475,12 @@ internal sealed partial class StreamSession
         _outFrame.Error = null;
         var totalMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
         SetHeader(item, queueMs, result.DecodeMs, result.DenoiseMs, result.EncodeMs, totalMs);
-        await _responses.WriteAsync(_frameResponse, ct).ConfigureAwait(false);
+        await WriteAsync(_frameResponse, ct).ConfigureAwait(false);
 
         // MJPEG viewers get a copy of the output while the processor's buffer is still valid.
         _live?.Publish(result);
 
-        _framesOut++;
-        _intervalOut++;
-        _latencySumMs += totalMs;
-        _intervalLatencySum += totalMs;
-        _intervalLatencyMax = Math.Max(_intervalLatencyMax, totalMs);
+        _stats.CountOut(totalMs, result.Skipped);
         _metrics.FramesOut.Inc();
         _metrics.FrameLatency.Observe(totalMs / 1000);
         _metrics.DecodeStage.Observe(result.DecodeMs / 1000);
@@ -413,7 +488,6 @@ internal sealed partial class StreamSession
         _metrics.EncodeStage.Observe(result.EncodeMs / 1000);
         if (result.Skipped)
         {
-            _framesSkipped++;
             _metrics.FramesSkipped.Inc();
         }
     }
@@ -427,25 +501,24 @@ internal sealed partial class StreamSession
             return WriteFailedAsync(item, StatusCode.InvalidArgument, item.Error, queueMs, ct);
         }
 
-        _framesDropped++;
-        _intervalDropped++;
+        _stats.CountDropped();
         _metrics.FramesDropped.Inc();
         ClearImage();
         _outFrame.Dropped = true;
         _outFrame.Error = null;
         SetHeader(item, queueMs, 0, 0, 0, queueMs);
-        return _responses.WriteAsync(_frameResponse, ct);
+        return WriteAsync(_frameResponse, ct);
     }
 
     private Task WriteFailedAsync(QueuedFrame item, StatusCode code, string message, double queueMs, CancellationToken ct)
     {
-        _framesFailed++;
+        _stats.CountFailed();
         _metrics.FramesFailed.Inc();
         ClearImage();
         _outFrame.Dropped = false;
         _outFrame.Error = new FrameError { Code = (int)code, Message = message };
         SetHeader(item, queueMs, 0, 0, 0, Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds);
-        return _responses.WriteAsync(_frameResponse, ct);
+        return WriteAsync(_frameResponse, ct);
     }
 
     private void ClearImage()
@@ -459,8 +532,8 @@ internal sealed partial class StreamSession
 
     private void SetHeader(QueuedFrame item, double queueMs, double decodeMs, double denoiseMs, double encodeMs, double totalMs)
     {
-        _outFrame.Sequence = item.Frame.Sequence;
-        _outFrame.ClientTimestampUs = item.Frame.ClientTimestampUs;
+        _outFrame.Sequence = item.Sequence;
+        _outFrame.ClientTimestampUs = item.ClientTimestampUs;
         _timings.QueueMs = (float)queueMs;
         _timings.DecodeMs = (float)decodeMs;
         _timings.DenoiseMs = (float)denoiseMs;
@@ -470,32 +543,13 @@ internal sealed partial class StreamSession
 
     private async Task WriteStatsAsync(bool final, CancellationToken ct)
     {
-        var seconds = Stopwatch.GetElapsedTime(_intervalStart).TotalSeconds;
-        var stats = new SessionStats
+        var (stats, dropped, seconds) = _stats.TakeInterval(_lease.Id, final);
+        if (dropped > 0)
         {
-            SessionId = _lease.Id,
-            FramesIn = (ulong)Interlocked.Read(ref _framesIn),
-            FramesOut = (ulong)_framesOut,
-            FramesSkipped = (ulong)_framesSkipped,
-            FramesDropped = (ulong)_framesDropped,
-            FramesFailed = (ulong)_framesFailed,
-            Fps = seconds > 0 ? (float)(_intervalOut / seconds) : 0,
-            LatencyMsMean = _intervalOut > 0 ? (float)(_intervalLatencySum / _intervalOut) : 0,
-            LatencyMsMax = (float)_intervalLatencyMax,
-            UptimeSeconds = Stopwatch.GetElapsedTime(_started).TotalSeconds,
-            Final = final,
-        };
-        if (_intervalDropped > 0)
-        {
-            LogDrops(_lease.Id, _intervalDropped, seconds);
+            LogDrops(_lease.Id, dropped, seconds);
         }
 
-        _intervalStart = Stopwatch.GetTimestamp();
-        _intervalOut = 0;
-        _intervalDropped = 0;
-        _intervalLatencySum = 0;
-        _intervalLatencyMax = 0;
-        await _responses.WriteAsync(new StreamResponse { Stats = stats }, ct).ConfigureAwait(false);
+        await WriteAsync(new StreamResponse { Stats = stats }, ct).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information,
@@ -512,6 +566,10 @@ internal sealed partial class StreamSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: frame {Sequence} failed in the processor (further failures of this session are not logged)")]
     private partial void LogProcessingFailed(string sessionId, ulong sequence, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Session {SessionId} ended: the client did not read its responses for {Seconds:0.#} s (RESOURCE_EXHAUSTED, client not reading)")]
+    private partial void LogClientNotReading(string sessionId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId} failed")]
     private partial void LogSessionFailed(string sessionId, Exception exception);

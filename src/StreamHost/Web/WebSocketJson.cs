@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
@@ -50,6 +51,47 @@ public static class WebSocketJson
         return (name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name).ToLowerInvariant();
     }
 
+    /// <summary>The path ("config.prompts[1].text") of the first string that is not well-formed UTF-16, or null.</summary>
+    private static string? IllFormedString(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj)
+                {
+                    if (IllFormedString(child, path + "." + name) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (IllFormedString(array[i], string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]")) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    return SessionSettingsValidator.IllFormedAt(value.GetValue<string>()) >= 0 ? path : null;
+                }
+                catch (InvalidOperationException)
+                {
+                    // Thrown for an escaped lone surrogate.
+                    return path;
+                }
+
+            default:
+                return null;
+        }
+    }
+
     private static T Parse<T>(ReadOnlySpan<byte> utf8, string kind)
         where T : IMessage<T>, new()
     {
@@ -86,6 +128,12 @@ public static class WebSocketJson
             }
 
             obj.Remove("type");
+        }
+
+        // System.Text.Json keeps "\ud800" escapes as they came; a lone surrogate only fails when the text is read.
+        if (IllFormedString(obj, kind) is { } bad)
+        {
+            throw SessionSettingsValidator.Invalid(bad, "not well-formed Unicode: a lone UTF-16 surrogate");
         }
 
         foreach (var (field, prefix) in s_enumFields)

@@ -127,6 +127,7 @@ public static class BenchCommand
                 return 1;
             }
         });
+        command.Subcommands.Add(Broadcast.BroadcastBenchCommand.Create());
         return command;
     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
+using StreamDiffusion.StreamHost.Broadcast;
 using StreamDiffusion.StreamHost.Diffusion;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;
@@ -145,6 +146,7 @@ public static class ServeCommand
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<LongVideo.LongVideoSessions>();
         services.AddStreamHostWeb();
+        services.AddStreamHostBroadcast(configuration);
         services.TryAddSingleton<IModelCatalog, ConfiguredModelCatalog>();
         services.TryAddSingleton<ModelRuntimeRegistry>();
         services.TryAddSingleton<IStreamProcessorFactory, DiffusionStreamProcessorFactory>();
@@ -158,6 +160,7 @@ public static class ServeCommand
         var replica = app.Services.GetRequiredService<ReplicaIdentity>();
         app.Use(next => ReplicaIdentity.Middleware(next, replica));
         app.MapStreamHostWeb();
+        app.MapStreamHostBroadcast();
         app.MapGrpcService<StreamDiffusionGrpcEndpoint>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

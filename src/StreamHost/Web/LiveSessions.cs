@@ -24,7 +24,12 @@ public sealed class LiveSessions
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
-        var transport = context is WebSocketCallContext ? "websocket" : "grpc";
+        var transport = context switch
+        {
+            WebSocketCallContext => "websocket",
+            Broadcast.BroadcastCallContext broadcast => broadcast.Transport,
+            _ => "grpc",
+        };
         var session = new LiveSession(this, id, settings, transport, context.Peer);
         if (!_sessions.TryAdd(id, session))
         {

@@ -27,6 +27,12 @@ public sealed class CancelLoggingTests
                     await call.RequestStream.WriteAsync(Frames.Request(Frames.Raw(8, 8, 1, 1)));
                 }
 
+                if (i % 2 == 0)
+                {
+                    // Every other call is cancelled after its session started, so some sessions surely end.
+                    Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+                }
+
                 await Task.Delay(i % 5);
                 await cts.CancelAsync();
             }

@@ -65,7 +65,18 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
-        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        bool any;
+        try
+        {
+            any = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The client reset the call before its config arrived: an ordinary cancel, with nobody left to answer.
+            return;
+        }
+
+        if (!any)
         {
             return;
         }

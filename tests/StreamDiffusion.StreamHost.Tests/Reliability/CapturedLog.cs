@@ -20,5 +20,5 @@ internal sealed class CapturedLog : ILogEventSink
     public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
 
     public IEnumerable<string> Lines(LogEventLevel atLeast) =>
-        Events.Where(e => e.Level >= atLeast).Select(e => $"{e.Level}: {e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)} {e.Exception?.GetType().Name}");
+        Events.Where(e => e.Level >= atLeast).Select(e => $"{e.Level}: {e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)} {e.Exception?.GetType().Name}: {e.Exception?.Message}");
 }

@@ -41,6 +41,10 @@ public class StreamDiffusionGrpcEndpoint
     public virtual Task GenerateVideo(GenerateVideoRequest request, IServerStreamWriter<VideoFrame> responseStream, ServerCallContext context) =>
         _service.GenerateVideo(request, responseStream, context);
 
+    /// <summary>See <see cref="StreamDiffusionService.ControlVideo"/>.</summary>
+    public virtual Task<VideoControlResponse> ControlVideo(VideoControlRequest request, ServerCallContext context) =>
+        _service.ControlVideo(request, context);
+
     /// <summary>See <see cref="StreamDiffusionService.ListModels"/>.</summary>
     public virtual Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         _service.ListModels(request, context);

@@ -23,6 +23,9 @@ public sealed class SoakClient
         (SessionEnding.SlowReader, 15), (SessionEnding.Vanish, 15),
     ];
 
+    // HTTP/2 ENHANCE_YOUR_CALM: how the host ends a session whose client stopped reading.
+    private const long EnhanceYourCalm = 0xb;
+
     private readonly int _index;
     private readonly SoakOptions _options;
     private readonly FrameLibrary _frames;
@@ -56,6 +59,16 @@ public sealed class SoakClient
             catch (RpcException ex)
             {
                 _tally.Status(ex.StatusCode, ending);
+            }
+            catch (HttpProtocolException ex) when (ex.ErrorCode == EnhanceYourCalm)
+            {
+                // The host resets a stream whose client stopped reading for Capacity:ClientReadTimeout; a write
+                // on it then fails in the HTTP layer rather than as a gRPC status.
+                _tally.Status(StatusCode.ResourceExhausted, ending);
+            }
+            catch (Exception ex) when (ex is HttpProtocolException or IOException)
+            {
+                _tally.TransportError(ending);
             }
 
             // A short think time between sessions, as a user reconnecting would have.

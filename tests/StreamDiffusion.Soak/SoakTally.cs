@@ -27,6 +27,9 @@ public sealed class SoakTally
     /// <summary>A call ended with a status the client did not cause (refused, failed, server error).</summary>
     public void Status(StatusCode code, SessionEnding ending) => Add($"status.{code}.{ending}");
 
+    /// <summary>A call broke in the HTTP layer (connection or stream reset) rather than with a gRPC status.</summary>
+    public void TransportError(SessionEnding ending) => Add("transport_error." + ending);
+
     /// <summary>Latencies recorded since the last call.</summary>
     public double[] DrainLatencies()
     {

@@ -66,7 +66,9 @@ public sealed class SlowReaderTests
         }
 
         Assert.Equal(0, registry.ActiveCount);
-        Assert.True(peak > 3L * FrameBytes, $"the host should have held a few frames, held {peak} bytes");
+        // The path was exercised: the host read several 3 MB frames before it stopped reading. (Counted, not
+        // sampled from the GC heap: a sample between collections can miss frames the host held briefly.)
+        Assert.True(host.Metrics.FramesIn.Value >= 4, $"the host read only {host.Metrics.FramesIn.Value} frames");
         Assert.True(peak < 48L * 1024 * 1024, $"the host grew by {peak / (1024 * 1024)} MB while the client was not reading");
         Assert.True(host.Metrics.FramesIn.Value < sent, $"the host read all {sent} frames though the client read no answer");
 

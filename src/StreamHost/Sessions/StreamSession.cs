@@ -6,6 +6,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Broadcast;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Serving;
 using StreamDiffusion.StreamHost.Web;
@@ -233,9 +234,9 @@ internal sealed partial class StreamSession
 
     private void ResetStream(int http2ErrorCode)
     {
-        if (_context is WebSocketCallContext)
+        if (_context is WebSocketCallContext or BroadcastCallContext)
         {
-            // Cancelling the session aborts the socket.
+            // Cancelling the session aborts the socket (or the broadcaster's pipes).
             return;
         }
 
@@ -244,10 +245,17 @@ internal sealed partial class StreamSession
 
     private async Task WriteAsync(StreamResponse response, CancellationToken ct)
     {
+        // A gRPC write is not cancelled by the session's own token: grpc-dotnet aborts the whole HTTP/2 stream when
+        // a write's token fires, so a drain deadline landing mid-write would reach the client as CANCELLED ("server
+        // reset the stream") instead of the UNAVAILABLE trailers it must see to reconnect elsewhere. The session stops
+        // before the next write instead; a write that never completes is the stalled reader the watchdog resets.
+        // The WebSocket and broadcast adapters have no such reset and stay cancellable (cancelling aborts their socket).
+        ct.ThrowIfCancellationRequested();
+        var writeToken = _context is WebSocketCallContext or BroadcastCallContext ? ct : _context.CancellationToken;
         Volatile.Write(ref _writeStarted, Stopwatch.GetTimestamp());
         try
         {
-            await _responses.WriteAsync(response, ct).ConfigureAwait(false);
+            await _responses.WriteAsync(response, writeToken).ConfigureAwait(false);
         }
         finally
         {

@@ -9,7 +9,8 @@ using StreamDiffusion.StreamClient.Connection;
 namespace StreamDiffusion.LoadTest.Cli;
 
 /// <summary>
-/// <c>loadtest --target URL[,URL…] [--metrics URL[,URL…]] [--streams N] [--fps F] [--duration S] [--frames N]
+/// <c>loadtest --target URL[,URL…] [--metrics URL[,URL…]] [--streams N] [--websocket N [--web URL[,URL…]]] [--video N]
+/// [--fps F] [--duration S] [--frames N]
 /// [--ramp START:STEP:MAX] [--latency-target MS] [--reconnect] [--out DIR]</c>.
 /// </summary>
 public static class LoadTestCommand
@@ -30,7 +31,12 @@ public static class LoadTestCommand
         var target = new Option<string>("--target") { Description = "gRPC address(es), comma-separated: hosts or a load balancer.", Required = true };
         target.Validators.Add(r => Validate(r, () => FailoverChannel.ParseAddresses(r.GetValueOrDefault<string>() ?? string.Empty)));
         var metrics = new Option<string?>("--metrics") { Description = "Web address(es) of the hosts, comma-separated, for /metrics before and after." };
-        var streams = new Option<int>("--streams") { Description = "Concurrent Stream calls.", DefaultValueFactory = _ => 1 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent Stream calls (0 with --websocket or --video).", DefaultValueFactory = _ => 1 };
+        var websocket = new Option<int>("--websocket") { Description = "Concurrent WebSocket sessions (/ws/stream, the web page's protocol) besides the streams.", DefaultValueFactory = _ => 0 };
+        var web = new Option<string?>("--web") { Description = "Web address(es) for --websocket, comma-separated (default: the --metrics addresses)." };
+        web.Validators.Add(r => Validate(r, () => FailoverChannel.ParseAddresses(r.GetValueOrDefault<string>() ?? string.Empty)));
+        var video = new Option<int>("--video") { Description = "Concurrent GenerateVideo (text-to-video) calls besides the streams, each for the run's duration.", DefaultValueFactory = _ => 0 };
+        var videoPartitions = new Option<int>("--video-partitions") { Description = "FIFO partitions of the video calls (0: the host's default).", DefaultValueFactory = _ => 0 };
         var fps = new Option<double>("--fps") { Description = "Frames per second per stream.", DefaultValueFactory = _ => 8 };
         var duration = new Option<double>("--duration") { Description = "Seconds each run (each ramp step) sends.", DefaultValueFactory = _ => 10 };
         var frames = new Option<int?>("--frames") { Description = "Frames per stream (stops earlier than --duration when reached)." };
@@ -46,7 +52,7 @@ public static class LoadTestCommand
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Unanswered frames per stream before further slots go unsent.", DefaultValueFactory = _ => 16 };
         var root = new RootCommand("Load test for StreamDiffusion.Net hosts: concurrent live streams, latency, fps, drops, errors, capacity.")
         {
-            target, metrics, streams, fps, duration, frames, size, model, prompt, images, reconnect, ramp, latencyTarget, output, warmUp, maxInFlight,
+            target, metrics, streams, websocket, web, video, videoPartitions, fps, duration, frames, size, model, prompt, images, reconnect, ramp, latencyTarget, output, warmUp, maxInFlight,
         };
         root.SetAction(async (parse, _) =>
         {
@@ -58,7 +64,11 @@ public static class LoadTestCommand
                 {
                     Targets = FailoverChannel.ParseAddresses(parse.GetValue(target)!),
                     MetricsEndpoints = parse.GetValue(metrics) is { } m ? FailoverChannel.ParseAddresses(m) : [],
-                    Streams = Positive(parse.GetValue(streams), "--streams"),
+                    Streams = NotNegative(parse.GetValue(streams), "--streams"),
+                    WebSocketStreams = NotNegative(parse.GetValue(websocket), "--websocket"),
+                    WebTargets = parse.GetValue(web) is { } w ? FailoverChannel.ParseAddresses(w) : [],
+                    VideoStreams = NotNegative(parse.GetValue(video), "--video"),
+                    VideoPartitions = NotNegative(parse.GetValue(videoPartitions), "--video-partitions"),
                     Fps = Positive(parse.GetValue(fps), "--fps"),
                     Duration = TimeSpan.FromSeconds(Positive(parse.GetValue(duration), "--duration")),
                     FramesPerStream = parse.GetValue(frames) is { } n ? Positive(n, "--frames") : null,
@@ -72,6 +82,7 @@ public static class LoadTestCommand
                     WarmUp = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmUp))),
                 };
                 rampOptions = parse.GetValue(ramp) is { } r ? ParseRamp(r) : null;
+                Check(options);
             }
             catch (FormatException ex)
             {
@@ -82,6 +93,22 @@ public static class LoadTestCommand
             return await ExecuteAsync(options, rampOptions, parse.GetValue(output)!, console, live, cancellationToken).ConfigureAwait(false);
         });
         return root;
+    }
+
+    /// <summary>Checks what the options need of each other.</summary>
+    /// <exception cref="FormatException">Nothing to run, or WebSocket sessions without a web address.</exception>
+    public static void Check(LoadTestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Streams + options.WebSocketStreams + options.VideoStreams < 1)
+        {
+            throw new FormatException("nothing to run: --streams, --websocket and --video are all 0");
+        }
+
+        if (options.WebSocketStreams > 0 && options.EffectiveWebTargets.Count == 0)
+        {
+            throw new FormatException("--websocket needs the hosts' web address: give --web (or --metrics) URL[,URL...]");
+        }
     }
 
     /// <summary>Parses START:STEP:MAX.</summary>
@@ -105,6 +132,16 @@ public static class LoadTestCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(console);
+        try
+        {
+            Check(options);
+        }
+        catch (FormatException ex)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.InvalidInput;
+        }
+
         FrameLibrary frames;
         try
         {
@@ -121,10 +158,10 @@ public static class LoadTestCommand
         var run = new LoadRun(channel, frames, http, options);
         var view = new ProgressView(console, live);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"loadtest: {string.Join(", ", options.Targets)}; {frames.PhotoCount} photos, {options.Size}x{options.Size} JPEG at {options.Fps:0.##} fps per stream, {options.Duration.TotalSeconds:0.#} s per run"));
+            $"loadtest: {string.Join(", ", options.Targets)}; {frames.PhotoCount} photos, {options.Size}x{options.Size} JPEG at {options.Fps:0.##} fps per stream, {options.Duration.TotalSeconds:0.#} s per run; {options.WebSocketStreams} WebSocket sessions, {options.VideoStreams} video calls besides"));
         if (options.WarmUp > TimeSpan.Zero)
         {
-            var warm = options with { Duration = options.WarmUp, FramesPerStream = null, MetricsEndpoints = [] };
+            var warm = options with { Duration = options.WarmUp, FramesPerStream = null, MetricsEndpoints = [], WebSocketStreams = 0, VideoStreams = 0 };
             _ = await new LoadRun(channel, frames, http, warm).RunAsync(1, null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -132,8 +169,13 @@ public static class LoadTestCommand
         {
             var report = await view.RunAsync(p => run.RunAsync(options.Streams, (r, s) => p(options.Streams, r, s), cancellationToken)).ConfigureAwait(false);
             console.Write(SummaryTable.ForRun(report));
+            if (report.Video is { } videoReport)
+            {
+                console.Write(SummaryTable.ForVideo(videoReport));
+            }
+
             WriteFiles(console, ReportFiles.Write(report, outputFolder));
-            return report.Total.Out > 0 ? ExitCodes.Ok : ExitCodes.NothingServed;
+            return report.Total.Out > 0 || report.Video?.Frames > 0 ? ExitCodes.Ok : ExitCodes.NothingServed;
         }
 
         var targetMs = options.EffectiveLatencyTarget.TotalMilliseconds;
@@ -182,6 +224,8 @@ public static class LoadTestCommand
             console.WriteLine("wrote " + file);
         }
     }
+
+    private static int NotNegative(int value, string name) => value >= 0 ? value : throw new FormatException($"{name} must not be negative, got {value}");
 
     private static T Positive<T>(T value, string name)
         where T : System.Numerics.INumber<T>

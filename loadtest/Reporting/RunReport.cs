@@ -16,6 +16,8 @@ namespace StreamDiffusion.LoadTest.Reporting;
 /// <param name="StreamResults">Each stream's calls and exactly which frames it lost.</param>
 /// <param name="MetricsBefore">Each host's /metrics before the run.</param>
 /// <param name="MetricsAfter">And after.</param>
+/// <param name="Transports">The streams by transport ("grpc", "websocket").</param>
+/// <param name="Video">The text-to-video calls (null when the run made none).</param>
 public sealed record RunReport(
     int Streams,
     double TargetFps,
@@ -28,7 +30,9 @@ public sealed record RunReport(
     IReadOnlyList<TimeSample> Samples,
     IReadOnlyList<StreamResult> StreamResults,
     IReadOnlyList<MetricsSnapshot> MetricsBefore,
-    IReadOnlyList<MetricsSnapshot> MetricsAfter)
+    IReadOnlyList<MetricsSnapshot> MetricsAfter,
+    IReadOnlyList<ReplicaReport> Transports,
+    VideoReport? Video)
 {
     /// <summary>Frames sent per second, all streams.</summary>
     public double FpsIn => Seconds > 0 ? Total.Sent / Seconds : 0;

@@ -13,6 +13,13 @@ public static class SummaryTable
         var table = new Table().AddColumns("replica", "sessions", "sent", "out", "fps out", "dropped", "skipped", "failed",
             "p50 ms", "p95 ms", "p99 ms", "max ms", "start p50 ms");
         IEnumerable<ReplicaReport> rows = run.Replicas.Count > 1 ? [.. run.Replicas, run.Total] : [run.Total];
+
+        // With both transports in the run, each also gets its own row (named by transport, after the replicas).
+        if (run.Transports.Count > 1)
+        {
+            rows = [.. rows, .. run.Transports.Select(t => t with { Replica = "via " + t.Replica })];
+        }
+
         foreach (var r in rows)
         {
             table.AddRow(Markup.Escape(r.Replica), N(r.Sessions), N(r.Sent), N(r.Out), F(r.FpsOut), N(r.Dropped), N(r.Skipped), N(r.Failed),
@@ -22,6 +29,19 @@ public static class SummaryTable
         var errors = run.Errors.Count == 0 ? "none" : string.Join(", ", run.Errors.Select(e => $"{e.Key} {N(e.Value)}"));
         table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"{run.Streams} streams at {run.TargetFps:0.##} fps for {run.Seconds:0.#} s: fps in {run.FpsIn:0.#}, unsent {run.Unsent}, lost {run.Lost}; call errors: {errors}")));
+        return table;
+    }
+
+    /// <summary>The text-to-video calls' table.</summary>
+    public static Table ForVideo(VideoReport video)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        var table = new Table().AddColumns("video calls", "started", "frames", "fps out", "first frame p50 ms", "first frame max ms",
+            "frame gap p50 ms", "frame gap p95 ms", "frame gap max ms");
+        table.AddRow(N(video.Streams), N(video.Started), N(video.Frames), F(video.FpsOut), F(video.TimeToFirstFrame.P50Ms),
+            F(video.TimeToFirstFrame.MaxMs), F(video.FrameInterval.P50Ms), F(video.FrameInterval.P95Ms), F(video.FrameInterval.MaxMs));
+        var ends = video.Calls.GroupBy(c => c.Status, StringComparer.Ordinal).Select(g => $"{g.Key} {N(g.LongCount())}");
+        table.Caption(Markup.Escape("GenerateVideo calls ended: " + string.Join(", ", ends)));
         return table;
     }
 

@@ -14,6 +14,7 @@ public sealed class LoadRecorder
     public const string AllReplicas = "all";
 
     private readonly ConcurrentDictionary<string, ReplicaRecorder> _replicas = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ReplicaRecorder> _transports = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<StatusCode, long> _errors = new();
     private readonly List<TimeSample> _samples = [];
     private readonly long _start = Stopwatch.GetTimestamp();
@@ -35,6 +36,15 @@ public sealed class LoadRecorder
     /// <summary>The recorder of one replica, created on first use.</summary>
     public ReplicaRecorder Replica(string name) => _replicas.GetOrAdd(name, n => new ReplicaRecorder(n));
 
+    /// <summary>The recorder of one transport ("grpc", "websocket"), created on first use; not part of the time series.</summary>
+    public ReplicaRecorder Transport(string name) => _transports.GetOrAdd(name, n => new ReplicaRecorder(n));
+
+    /// <summary>Every transport seen so far, by name.</summary>
+    public IReadOnlyList<ReplicaRecorder> Transports => [.. _transports.Values.OrderBy(r => r.Name, StringComparer.Ordinal)];
+
+    /// <summary>The video (GenerateVideo) calls' counters.</summary>
+    public VideoRecorder Video { get; } = new();
+
     /// <summary>Every replica seen so far, by name.</summary>
     public IReadOnlyList<ReplicaRecorder> Replicas => [.. _replicas.Values.OrderBy(r => r.Name, StringComparer.Ordinal)];
 
@@ -52,6 +62,13 @@ public sealed class LoadRecorder
         _lastSample = now;
         var taken = new List<TimeSample> { All.Sample(now, interval) };
         taken.AddRange(Replicas.Select(r => r.Sample(now, interval)));
+
+        // Transports are sampled too, so their latency totals fill, but only replicas make the time series.
+        foreach (var transport in Transports)
+        {
+            _ = transport.Sample(now, interval);
+        }
+
         lock (_samples)
         {
             _samples.AddRange(taken);

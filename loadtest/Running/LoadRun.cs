@@ -36,7 +36,12 @@ public sealed class LoadRun
     /// <summary>Runs <paramref name="streams"/> streams; <paramref name="progress"/> gets each sample of all replicas.</summary>
     public async Task<RunReport> RunAsync(int streams, Action<LoadRecorder, TimeSample>? progress, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(streams, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(streams);
+        if (streams + _options.WebSocketStreams + _options.VideoStreams < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(streams), "a run needs at least one stream, WebSocket session or video call");
+        }
+
         var client = new Client(_channel);
         await WarmUpAsync(client, cancellationToken).ConfigureAwait(false);
         var before = await ScrapeAllAsync(cancellationToken).ConfigureAwait(false);
@@ -49,8 +54,18 @@ public sealed class LoadRun
         var workers = Enumerable.Range(0, streams)
             .Select(i => new StreamWorker(i, client, _frames, _options, recorder, fallback))
             .Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None))
+            .ToList();
+
+        // WebSocket sessions spread round-robin over the web addresses; their stream numbers follow the gRPC ones.
+        var web = _options.EffectiveWebTargets;
+        workers.AddRange(Enumerable.Range(0, _options.WebSocketStreams)
+            .Select(i => new WebSocketWorker(streams + i, web[i % web.Count], _frames, _options, recorder))
+            .Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None)));
+        var videos = Enumerable.Range(0, _options.VideoStreams)
+            .Select(i => new VideoWorker(i, client, _options, recorder, fallback))
+            .Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None))
             .ToArray();
-        var all = Task.WhenAll(workers);
+        var all = Task.WhenAll(Task.WhenAll(workers), Task.WhenAll(videos));
         using var timer = new PeriodicTimer(SampleInterval);
         while (!all.IsCompleted)
         {
@@ -61,7 +76,8 @@ public sealed class LoadRun
             }
         }
 
-        var results = await all.ConfigureAwait(false);
+        await all.ConfigureAwait(false);
+        var results = workers.Select(w => w.Result).ToArray();
         var seconds = recorder.Elapsed;
         progress?.Invoke(recorder, recorder.Sample()[0]);
         var after = await ScrapeAllAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +93,9 @@ public sealed class LoadRun
             recorder.Samples(),
             results,
             before,
-            after);
+            after,
+            [.. recorder.Transports.Select(t => ReplicaReport.From(t, seconds))],
+            _options.VideoStreams > 0 ? VideoReport.From(recorder.Video, _options.VideoStreams, seconds) : null);
     }
 
     /// <summary>

@@ -12,6 +12,24 @@ public sealed record LoadTestOptions
     /// <summary>Concurrent Stream calls (the first step's count when ramping).</summary>
     public int Streams { get; init; } = 1;
 
+    /// <summary>
+    /// Concurrent WebSocket sessions (<c>/ws/stream</c>, the web page's protocol) besides the gRPC streams, paced
+    /// and measured the same way; they need <see cref="WebTargets"/> (or <see cref="MetricsEndpoints"/>).
+    /// </summary>
+    public int WebSocketStreams { get; init; }
+
+    /// <summary>Web addresses for WebSocket sessions, spread round-robin; empty: <see cref="MetricsEndpoints"/>.</summary>
+    public IReadOnlyList<Uri> WebTargets { get; init; } = [];
+
+    /// <summary>Concurrent <c>GenerateVideo</c> (text-to-video) calls besides the streams, each until the run's duration.</summary>
+    public int VideoStreams { get; init; }
+
+    /// <summary>FIFO partitions of the video calls (0: the host's default); fewer partitions, fewer UNet items per frame.</summary>
+    public int VideoPartitions { get; init; }
+
+    /// <summary>The web addresses WebSocket sessions connect to.</summary>
+    public IReadOnlyList<Uri> EffectiveWebTargets => WebTargets.Count > 0 ? WebTargets : MetricsEndpoints;
+
     /// <summary>Frames per second each stream sends.</summary>
     public double Fps { get; init; } = 8;
 

@@ -9,6 +9,7 @@ namespace StreamDiffusion.LoadTest.Running;
 /// <param name="Unsent">Frame slots not sent: while reconnecting, or with too many frames unanswered.</param>
 /// <param name="Calls">Every call, in order.</param>
 /// <param name="ReconnectMs">For each reconnect, the time from the end of a failed call to SessionStarted on the next.</param>
+/// <param name="Transport">How the stream reached the host: "grpc" or "websocket".</param>
 public sealed record StreamResult(
     int Index,
     long FrameSlots,
@@ -17,7 +18,8 @@ public sealed record StreamResult(
     IReadOnlyList<SequenceRange> Lost,
     IReadOnlyList<SequenceRange> Unsent,
     IReadOnlyList<CallRecord> Calls,
-    IReadOnlyList<double> ReconnectMs)
+    IReadOnlyList<double> ReconnectMs,
+    string Transport = "grpc")
 {
     /// <summary>Frames lost in flight.</summary>
     public long LostCount => Lost.Sum(r => r.Count);

@@ -18,6 +18,9 @@ public sealed class StreamWorker
     /// <summary>Response header naming the replica that serves a call.</summary>
     public const string ReplicaHeader = "streamdiffusion-replica";
 
+    /// <summary>Transport name in reports.</summary>
+    public const string TransportName = "grpc";
+
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(1);
     private readonly int _index;
@@ -158,6 +161,7 @@ public sealed class StreamWorker
             var recorder = _recorder.Replica(replica);
             recorder.OnSessionStarted((long)(startedAfter.Value * 1000));
             _recorder.All.OnSessionStarted((long)(startedAfter.Value * 1000));
+            _recorder.Transport(TransportName).OnSessionStarted((long)(startedAfter.Value * 1000));
             if (failedAt is { } failed)
             {
                 _reconnects.Add(NowMs - failed);
@@ -276,6 +280,7 @@ public sealed class StreamWorker
                 _sent[slot] = true;
                 recorder.OnSent();
                 _recorder.All.OnSent();
+                _recorder.Transport(TransportName).OnSent();
                 onSent(slot);
                 slot++;
             }
@@ -326,6 +331,7 @@ public sealed class StreamWorker
             var failed = frame.Error is not null;
             recorder.OnAnswer(frame.Dropped, failed, frame.Skipped, latency);
             _recorder.All.OnAnswer(frame.Dropped, failed, frame.Skipped, latency);
+            _recorder.Transport(TransportName).OnAnswer(frame.Dropped, failed, frame.Skipped, latency);
             onAnswered();
         }
     }

@@ -28,7 +28,7 @@ public static class SummaryTable
 
         var errors = run.Errors.Count == 0 ? "none" : string.Join(", ", run.Errors.Select(e => $"{e.Key} {N(e.Value)}"));
         table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"{run.Streams} streams at {run.TargetFps:0.##} fps for {run.Seconds:0.#} s: fps in {run.FpsIn:0.#}, unsent {run.Unsent}, lost {run.Lost}; call errors: {errors}")));
+            $"{run.Streams} streams{WebSockets(run)} at {run.TargetFps:0.##} fps for {run.Seconds:0.#} s: fps in {run.FpsIn:0.#}, unsent {run.Unsent}, lost {run.Lost}; call errors: {errors}")));
         return table;
     }
 
@@ -61,6 +61,9 @@ public static class SummaryTable
             $"capacity: {ramp.Capacity} streams (p95 <= {ramp.LatencyTargetMs:0.#} ms, no errors); host refuses from: {refused}")));
         return table;
     }
+
+    private static string WebSockets(RunReport run) =>
+        run.StreamResults.Count(r => r.Transport == Running.WebSocketWorker.TransportName) is var n and > 0 ? $" + {n} WebSocket" : string.Empty;
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -11,12 +11,15 @@ using StreamDiffusion.Fuzz;
 var verb = args.Length > 0 ? args[0] : "list";
 if (verb == "afl" && args.Length == 2)
 {
-    // Under AFL++ the instrumented assemblies may run only inside Fuzzer.Run, once the coverage map is attached:
-    // the targets (whose constructor already runs instrumented code) are created on the first input.
+    // Under AFL++ the instrumented assemblies may run only inside the fuzzer's callback, once the coverage map is
+    // attached: the targets (whose constructor already runs instrumented code) are created on the first input.
+    // Out of process: the inputs run in a child process that SharpFuzz restarts when it dies, so a native fault in
+    // a codec (OpenCV, libpng, libjpeg) is saved as a crash with its input instead of taking down AFL++'s fork
+    // server (in-process, the frame decoder lost the fork server after a few thousand executions, input unknown).
     var name = args[1];
     EdgeTargets? aflTargets = null;
     FuzzInput? run = null;
-    Fuzzer.Run(stream =>
+    Fuzzer.OutOfProcess.Run(stream =>
     {
         aflTargets ??= new EdgeTargets();
         run ??= aflTargets.Get(name).Run;

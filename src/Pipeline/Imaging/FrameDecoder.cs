@@ -167,6 +167,11 @@ public sealed unsafe class FrameDecoder : IDisposable
             throw new FrameFormatException($"PNG is truncated: no IEND chunk at the end of the {data.Length} bytes.");
         }
 
+        if (format == FrameFormat.Png && FrameSniffer.CheckPngChunks(data) is { } chunkError)
+        {
+            throw new FrameFormatException(chunkError);
+        }
+
         return new FrameDescriptor(format, width, height);
     }
 

@@ -79,6 +79,33 @@ public class FrameValidationTests
     }
 
     [Fact]
+    public void Png_WithAChunkLongerThanTheData_IsRefusedBeforeDecoding()
+    {
+        // Found by AFL++ (scripts/fuzz.sh): 178 bytes, a valid IHDR for 16x8, then an IDAT chunk declaring 0xEF5CDB00
+        // bytes. OpenCV allocated for it before reading: one decode took 4 GB and 14 s of CPU.
+        var bomb = Convert.FromHexString(
+            "89504E470D0A1A0A0000000D49484452000000100000000808020000004F204991EF5CDB0049444154181995C13111C0400804C0C30D152210448D0E045153A3285566EEE7D3645726157FC8A4E28BD776182E32A938792D4887" +
+            "81C8A4E2E4B5201D0622930AE2B5B87425252525250000252525252525252525252525252525252525185E32A938792D488781C8A4E2E4F5201D0622938A2F5EDB61B83C887F14E8C00000006000000049454E44AE426082");
+        Assert.Equal(
+            "PNG is corrupt: chunk IDAT at offset 33 declares 4015840000 bytes of data but only 133 follow.",
+            Reject(bomb, FrameDescriptor.Png));
+
+        // The same shape built from a real photo: a chunk inserted after IHDR that claims more than remains.
+        var png = TestImages.Bytes("chelsea.png");
+        var inserted = new byte[png.Length + 12];
+        png.AsSpan(0, 33).CopyTo(inserted);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(inserted.AsSpan(33), 0x7FFFFFFF);
+        "teXt"u8.CopyTo(inserted.AsSpan(37));
+        png.AsSpan(33).CopyTo(inserted.AsSpan(45));
+        Assert.StartsWith("PNG is corrupt: chunk teXt at offset 33 declares 2147483647 bytes of data but only ", Reject(inserted, FrameDescriptor.Png), StringComparison.Ordinal);
+
+        // A chunk type that is not four letters.
+        var garbled = (byte[])png.Clone();
+        garbled[37] = 0x00;
+        Assert.Equal("PNG is corrupt: the bytes at offset 37 (00 43 43 50) are not a chunk type.", Reject(garbled, FrameDescriptor.Png));
+    }
+
+    [Fact]
     public void CorruptJpeg_BogusHuffmanTable()
     {
         // Structure intact (markers, lengths, EOI) but the first Huffman table's code counts are

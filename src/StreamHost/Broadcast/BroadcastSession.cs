@@ -5,14 +5,14 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
-using StreamDiffusion.StreamHost.Services;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
 /// One live broadcast: an ingest source (an SRT connection, or the remuxer behind an RTMP push) feeding an ffmpeg decoder (MPEG-TS → raw RGB24 at the session's
-/// size), the session machinery of the gRPC path (through <see cref="BroadcastRequestReader"/> and
-/// <see cref="BroadcastResponseWriter"/>), and an ffmpeg encoder (RGB24 → H.264 zerolatency in MPEG-TS) whose output
+/// size), the session core every transport runs through (<see cref="StreamSessionRunner"/>, over a
+/// <see cref="BroadcastSessionTransport"/>), and an ffmpeg encoder (RGB24 → H.264 zerolatency in MPEG-TS) whose output
 /// goes to the SRT players of the key. Both child processes live and die with the session.
 /// </summary>
 internal sealed partial class BroadcastSession
@@ -33,7 +33,7 @@ internal sealed partial class BroadcastSession
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly List<SrtConnection> _viewers = [];
-    private BroadcastCallContext? _context;
+    private ClientLifetime? _client;
     private FfmpegProcess? _decoder;
     private FfmpegProcess? _encoder;
     private RawFramePool? _pool;
@@ -112,7 +112,7 @@ internal sealed partial class BroadcastSession
     public void Stop(string reason)
     {
         _endReason ??= reason;
-        _context?.Abort();
+        _client?.Abort();
         _ingest.Dispose();
     }
 
@@ -134,22 +134,18 @@ internal sealed partial class BroadcastSession
     /// <summary>Runs the broadcast until the broadcaster leaves, the stream fails, or <paramref name="stopping"/>.</summary>
     public async Task RunAsync(IServiceProvider services, CancellationToken stopping)
     {
-        _context = new BroadcastCallContext(_ingest.Transport, Key, _ingest.Peer, stopping);
+        _client = new ClientLifetime(stopping);
         var config = _config.Clone();
         config.OutputEncoding = OutputEncoding.Raw;
-        var reader = new BroadcastRequestReader(this, config, _controls.Reader);
-        var writer = new BroadcastResponseWriter(this);
-        var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
+        var transport = new BroadcastSessionTransport(this, new BroadcastRequestReader(this, config, _controls.Reader),
+            new BroadcastResponseWriter(this), _client);
+        var runner = services.GetRequiredService<StreamSessionRunner>();
         _metrics.Active.Inc();
         LogStarted(Key, Peer);
         try
         {
-            await service.Stream(reader, writer, _context).ConfigureAwait(false);
-            Outcome = _endReason ?? "ended";
-        }
-        catch (RpcException ex)
-        {
-            Outcome = $"{WebSocketCodeName(ex.StatusCode)}: {ex.Status.Detail}";
+            // The outcome is set by the transport's CompleteAsync.
+            await runner.RunAsync(transport).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -166,8 +162,15 @@ internal sealed partial class BroadcastSession
             _metrics.Active.Dec();
         }
 
-        LogEnded(Key, SessionId ?? "-", Outcome, FramesIn, FramesOut, FramesDropped);
+        LogEnded(Key, SessionId ?? "-", Outcome ?? "ended", FramesIn, FramesOut, FramesDropped);
     }
+
+    /// <summary>The session's final status, delivered by its transport: the key's outcome.</summary>
+    internal void Complete(SessionStatus status) =>
+        Outcome = status.IsError ? $"{Web.WebSocketResponseWriter.CodeName(status.Code)}: {status.Detail}" : _endReason ?? "ended";
+
+    /// <summary>The output encoder stopped reading (the session's write to it stalled): kill it, so the write fails.</summary>
+    internal void AbortOutput() => _encoder?.Kill();
 
     /// <summary>The session was admitted: start the codecs at its size and the pumps around them.</summary>
     internal void OnStarted(SessionStarted started)
@@ -216,7 +219,7 @@ internal sealed partial class BroadcastSession
         }
 
         await decoder.WaitForExitAsync(s_decoderExitWait).ConfigureAwait(false);
-        if (framesDecoded == 0 && _endReason is not "idle" && !(_context?.CancellationToken.IsCancellationRequested ?? true))
+        if (framesDecoded == 0 && _endReason is not "idle" && !(_client?.Token.IsCancellationRequested ?? true))
         {
             throw NoPicture();
         }
@@ -365,7 +368,7 @@ internal sealed partial class BroadcastSession
     private async Task CleanupAsync()
     {
         Interlocked.Exchange(ref _ended, 1);
-        _context?.Abort();
+        _client?.Abort();
         SampleCpu();
         _ingest.Dispose();
         _pump?.Join(TimeSpan.FromSeconds(5));
@@ -399,10 +402,8 @@ internal sealed partial class BroadcastSession
             _metrics.EncoderFrames.Inc(_encodedFrames);
         }
 
-        _context?.Dispose();
+        _client?.Dispose();
     }
-
-    private static string WebSocketCodeName(StatusCode code) => Web.WebSocketResponseWriter.CodeName(code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broadcast '{Key}' connected from {Peer}")]
     private partial void LogStarted(string key, string peer);

@@ -36,6 +36,7 @@ internal sealed partial class BroadcastSession
     private ClientLifetime? _client;
     private FfmpegProcess? _decoder;
     private FfmpegProcess? _encoder;
+    private HlsSegmenter? _hls;
     private RawFramePool? _pool;
     private Thread? _pump;
     private Task? _outputPump;
@@ -81,6 +82,12 @@ internal sealed partial class BroadcastSession
 
     /// <summary>Process id of the output encoder, once started.</summary>
     public int? EncoderPid { get; private set; }
+
+    /// <summary>Process id of the HLS segmenter, once started (null with HLS off).</summary>
+    public int? HlsPid { get; private set; }
+
+    /// <summary>The folder of the HLS playlist and segments while the session runs; null when there is none.</summary>
+    public string? HlsFolder => Volatile.Read(ref _ended) == 0 && _hls is { Stopped: false } hls ? hls.Folder : null;
 
     /// <summary>How the session ended (null while it runs).</summary>
     public string? Outcome { get; private set; }
@@ -183,7 +190,15 @@ internal sealed partial class BroadcastSession
         _decoder = FfmpegProcess.Start(_options.FfmpegPath, FfmpegArguments.Decoder(_width, _height));
         DecoderPid = _decoder.Id;
         _encoder = FfmpegProcess.Start(_options.FfmpegPath, FfmpegArguments.Encoder(size, _options.OutputKeyframeInterval));
+        if (_options.HlsEnabled)
+        {
+            _hls = HlsSegmenter.Start(_options.FfmpegPath, Path.Combine(_options.HlsRoot, started.SessionId), _options.HlsSegmentDuration, _options.HlsListSize);
+            HlsPid = _hls.ProcessId;
+        }
+
+        // Set last: a known encoder means the session's outputs are all in place.
         EncoderPid = _encoder.Id;
+
         _pump = new Thread(PumpIngest) { IsBackground = true, Name = "broadcast-ingest " + Key };
         _pump.Start();
         _outputPump = Task.Run(PumpOutputAsync);
@@ -346,6 +361,8 @@ internal sealed partial class BroadcastSession
             int n;
             while ((n = await encoder.Output.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
+                // Copied and queued, never waited for: HLS must not slow the SRT players or the session.
+                _hls?.Offer(buffer.AsSpan(0, n));
                 lock (_viewers)
                 {
                     for (var i = _viewers.Count - 1; i >= 0; i--)
@@ -377,6 +394,17 @@ internal sealed partial class BroadcastSession
         if (_outputPump is not null)
         {
             await _outputPump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+
+        if (_hls is not null)
+        {
+            if (_hls.Stopped)
+            {
+                LogHlsStopped(Key, _hls.ErrorTail);
+            }
+
+            // Kills the segmenter and deletes the session's HLS folder.
+            _hls.Dispose();
         }
 
         lock (_viewers)
@@ -411,6 +439,9 @@ internal sealed partial class BroadcastSession
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Broadcast '{Key}' (session {SessionId}) ended: {Outcome}; frames in {FramesIn}, out {FramesOut}, dropped {FramesDropped}")]
     private partial void LogEnded(string key, string sessionId, string outcome, long framesIn, long framesOut, long framesDropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Broadcast '{Key}': the HLS segmenter stopped before the broadcast ended (fell behind or exited); ffmpeg: {ErrorTail}")]
+    private partial void LogHlsStopped(string key, string errorTail);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Broadcast '{Key}' failed")]
     private partial void LogFailed(string key, Exception exception);

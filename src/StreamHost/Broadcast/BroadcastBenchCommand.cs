@@ -14,10 +14,11 @@ using StreamDiffusion.StreamHost.Sessions;
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
-/// <c>bench broadcast [--seconds 30] [--fps 30] [--size 512] [--model DIR] [--echo] [--json]</c>: starts a host in
+/// <c>bench broadcast [--seconds 30] [--fps 30] [--size 512] [--model DIR] [--echo] [--keyframe-interval N] [--json]</c>: starts a host in
 /// this process with broadcasting on, pushes an ffmpeg <c>testsrc2</c> (640x480) over SRT in real time, plays the
-/// output over SRT with a second ffmpeg, and reports what the host measured: frames in/out/dropped, host latency
-/// per frame (decoded → handed to the encoder), and the ffmpeg decoder's and encoder's CPU time per frame.
+/// output over SRT with a second ffmpeg, watches the HLS playlist as a player would, and reports what the host
+/// measured: frames in/out/dropped, host latency per frame (decoded → handed to the encoder), the ffmpeg decoder's
+/// and encoder's CPU time per frame, and the HLS segment length and cadence.
 /// </summary>
 public static partial class BroadcastBenchCommand
 {
@@ -31,15 +32,16 @@ public static partial class BroadcastBenchCommand
         var size = new Option<int>("--size") { Description = "Session size (square, multiple of 8)", DefaultValueFactory = _ => 512 };
         var model = new Option<string?>("--model") { Description = "Model pack folder (default: the host's default pack)" };
         var echo = new Option<bool>("--echo") { Description = "Echo processor instead of diffusion: measures the transport and codecs alone" };
+        var keyframes = new Option<int?>("--keyframe-interval") { Description = "Output keyframe interval in frames (Broadcast:OutputKeyframeInterval; sets the HLS segment floor)" };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON to stdout" };
         var command = new Command("broadcast", "Push a testsrc2 stream over SRT through the host and report broadcast latency and loss")
         {
-            seconds, fps, size, model, echo, json,
+            seconds, fps, size, model, echo, keyframes, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var report = await RunAsync(parse.GetValue(seconds), parse.GetValue(fps), parse.GetValue(size), parse.GetValue(model),
-                parse.GetValue(echo), cancellationToken).ConfigureAwait(false);
+                parse.GetValue(echo), parse.GetValue(keyframes), cancellationToken).ConfigureAwait(false);
             if (report is null)
             {
                 return 1;
@@ -59,7 +61,8 @@ public static partial class BroadcastBenchCommand
         return command;
     }
 
-    private static async Task<BroadcastBenchReport?> RunAsync(int seconds, int fps, int size, string? model, bool echo, CancellationToken cancellationToken)
+    private static async Task<BroadcastBenchReport?> RunAsync(int seconds, int fps, int size, string? model, bool echo, int? keyframes,
+        CancellationToken cancellationToken)
     {
         string[] args =
         [
@@ -69,6 +72,7 @@ public static partial class BroadcastBenchCommand
             "--Broadcast:SrtLatencyMs=40",
             $"--Broadcast:Keys:{Key}:Prompt=a watercolor painting", $"--Broadcast:Keys:{Key}:Width={size}", $"--Broadcast:Keys:{Key}:Height={size}",
             .. model is null ? Array.Empty<string>() : [$"--Models:Packs:default:Path={Path.GetFullPath(model)}"],
+            .. keyframes is { } gop ? [string.Create(CultureInfo.InvariantCulture, $"--Broadcast:OutputKeyframeInterval={gop}")] : Array.Empty<string>(),
         ];
         var app = ServeCommand.Build(args, services =>
         {
@@ -112,6 +116,10 @@ public static partial class BroadcastBenchCommand
                     "-hide_banner", "-nostats", "-loglevel", "error", "-i", $"srt://127.0.0.1:{server.SrtOutputPort}?streamid={Key}&{latency}",
                     "-an", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1",
                 ]);
+                using var probing = new CancellationTokenSource();
+                using var http = new HttpClient { BaseAddress = app.Services.GetRequiredService<HostEndpoints>().HttpAddress };
+                var hls = new HlsPlaylistProbe();
+                var probe = hls.RunAsync(http, new Uri(HlsEndpoint.PlaylistPath(Key), UriKind.Relative), probing.Token);
                 using (player)
                 {
                     var reading = Task.Run(async () =>
@@ -125,6 +133,8 @@ public static partial class BroadcastBenchCommand
 
                     await push.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 30)).ConfigureAwait(false);
                     var ended = Stopwatch.GetTimestamp();
+                    await probing.CancelAsync().ConfigureAwait(false);
+                    await probe.ConfigureAwait(false);
                     while (server.TryGetLive(Key, out _) && Stopwatch.GetElapsedTime(ended) < TimeSpan.FromSeconds(10))
                     {
                         await Task.Delay(20, cancellationToken).ConfigureAwait(false);
@@ -134,7 +144,12 @@ public static partial class BroadcastBenchCommand
                     var duration = Stopwatch.GetElapsedTime(started, ended).TotalSeconds;
                     var metrics = await ReadMetricsAsync(app.Services.GetRequiredService<HostMetrics>().Registry).ConfigureAwait(false);
                     var report = BroadcastBenchReport.From(metrics, seconds, fps, size, echo ? "echo" : "diffusion", duration, Interlocked.Read(ref playerFrames),
-                        server.LastOutcome(Key) ?? "?");
+                        server.LastOutcome(Key) ?? "?") with
+                    {
+                        HlsSegments = hls.Segments,
+                        HlsSegmentMeanSeconds = hls.MeanSegmentSeconds,
+                        HlsListingIntervalSeconds = hls.MeanListingIntervalSeconds,
+                    };
                     await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
                     return report;
                 }
@@ -171,6 +186,9 @@ public static partial class BroadcastBenchCommand
         Row("decoder CPU per frame (ms)", $"{r.DecoderCpuMsPerFrame:F2}");
         Row("encoder CPU per frame (ms)", $"{r.EncoderCpuMsPerFrame:F2}");
         Row("encoder hand-off mean (ms)", $"{r.EncoderWriteMeanMs:F2}");
+        Row("HLS segments listed / mean length (s)", $"{r.HlsSegments} / {r.HlsSegmentMeanSeconds:F2}");
+        Row("HLS listing interval mean (s)", $"{r.HlsListingIntervalSeconds:F2}");
+        Row("HLS player latency, 3-segment hold-back (s, estimate)", $"{r.HlsPlayerLatencyEstimateSeconds:F2}");
         Row("session outcome", r.Outcome);
         AnsiConsole.Write(table);
     }

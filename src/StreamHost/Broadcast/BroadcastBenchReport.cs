@@ -39,6 +39,21 @@ public sealed record BroadcastBenchReport
 
     public required string Outcome { get; init; }
 
+    /// <summary>HLS segments that appeared in the playlist during the run.</summary>
+    public int HlsSegments { get; init; }
+
+    /// <summary>Mean HLS segment length (s, the playlist's EXTINF).</summary>
+    public double HlsSegmentMeanSeconds { get; init; }
+
+    /// <summary>Mean time between two HLS segments appearing in the playlist (s).</summary>
+    public double HlsListingIntervalSeconds { get; init; }
+
+    /// <summary>
+    /// Latency of a player holding 3 segments back from the live edge (hls.js and Safari do): host latency plus three
+    /// mean segments. An estimate from measured parts, not a glass-to-glass measurement.
+    /// </summary>
+    public double HlsPlayerLatencyEstimateSeconds => HlsSegments == 0 ? 0 : (LatencyMeanMs / 1000) + (3 * HlsSegmentMeanSeconds);
+
     /// <summary>Builds the report from /metrics samples ("name{labels}" → value).</summary>
     public static BroadcastBenchReport From(IReadOnlyDictionary<string, double> m, int seconds, int fps, int size, string processor,
         double durationSeconds, long playerFrames, string outcome)

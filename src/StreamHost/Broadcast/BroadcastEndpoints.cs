@@ -15,7 +15,9 @@ namespace StreamDiffusion.StreamHost.Broadcast;
 /// <c>GET /broadcasts</c> lists keys, their configuration and live state;
 /// <c>PUT /broadcasts/{key}</c> with a SessionConfig creates or replaces a key (used by its next broadcast);
 /// <c>POST /broadcasts/{key}/control</c> with a ControlUpdate changes prompt and parameters, live if it is on air;
-/// <c>DELETE /broadcasts/{key}</c> removes a key and ends its broadcast.
+/// <c>DELETE /broadcasts/{key}</c> removes a key and ends its broadcast;
+/// <c>GET /broadcasts/{key}/hls/index.m3u8</c> (and its segments) and <c>GET /broadcasts/{key}/player</c> play the
+/// live output in a browser (<see cref="HlsEndpoint"/>).
 /// Errors are 400 (bad JSON or values, with the field and reason), 404 (unknown key), 429 (too many live changes queued).
 /// </summary>
 public static class BroadcastEndpoints
@@ -42,6 +44,8 @@ public static class BroadcastEndpoints
         app.MapPost("/broadcasts/{key}/control", ControlAsync);
         app.MapDelete("/broadcasts/{key}", (string key, BroadcastServer server) =>
             server.Delete(key) ? Results.NoContent() : Problem(StatusCodes.Status404NotFound, $"no stream key '{key}'"));
+        app.MapGet("/broadcasts/{key}/hls/{file}", HlsEndpoint.ServeFileAsync);
+        app.MapGet("/broadcasts/{key}/player", HlsEndpoint.Player);
         return app;
     }
 
@@ -81,6 +85,12 @@ public static class BroadcastEndpoints
                     json.WriteString("mjpeg_url", WebEndpoints.MjpegPath(id));
                 }
 
+                if (live.HlsFolder is not null)
+                {
+                    json.WriteString("hls_url", HlsEndpoint.PlaylistPath(key));
+                    json.WriteString("player_url", $"/broadcasts/{Uri.EscapeDataString(key)}/player");
+                }
+
                 json.WriteNumber("frames_in", live.FramesIn);
                 json.WriteNumber("frames_out", live.FramesOut);
                 json.WriteNumber("frames_dropped", live.FramesDropped);
@@ -98,6 +108,11 @@ public static class BroadcastEndpoints
                 if (live.EncoderPid is { } encoder)
                 {
                     json.WriteNumber("encoder_pid", encoder);
+                }
+
+                if (live.HlsPid is { } segmenter)
+                {
+                    json.WriteNumber("hls_pid", segmenter);
                 }
 
                 json.WriteEndObject();

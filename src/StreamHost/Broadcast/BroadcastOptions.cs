@@ -47,6 +47,21 @@ public sealed class BroadcastOptions
     /// <summary>x264 keyframe interval of the output in frames (how soon a newly connected player sees a picture).</summary>
     public int OutputKeyframeInterval { get; set; } = 30;
 
+    /// <summary>Whether each broadcast also writes HLS for browsers (<c>/broadcasts/KEY/hls/index.m3u8</c>; one more ffmpeg per broadcast).</summary>
+    public bool HlsEnabled { get; set; } = true;
+
+    /// <summary>Where HLS folders go, one per broadcast session, deleted when it ends; empty = the temp folder's <c>streamdiffusion-hls</c>.</summary>
+    public string HlsDirectory { get; set; } = string.Empty;
+
+    /// <summary>Target HLS segment length; segments are cut at keyframes, so <see cref="OutputKeyframeInterval"/> sets the floor.</summary>
+    public TimeSpan HlsSegmentDuration { get; set; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Segments in the HLS playlist (older ones are deleted): what bounds each broadcast's disk use.</summary>
+    public int HlsListSize { get; set; } = 6;
+
+    /// <summary>The HLS root folder in effect.</summary>
+    public string HlsRoot => string.IsNullOrWhiteSpace(HlsDirectory) ? Path.Combine(Path.GetTempPath(), "streamdiffusion-hls") : HlsDirectory;
+
     /// <summary>Stream keys known at start, each with its session configuration; more can be added over HTTP.</summary>
     public Dictionary<string, BroadcastProfileOptions> Keys { get; set; } = new(StringComparer.Ordinal);
 }

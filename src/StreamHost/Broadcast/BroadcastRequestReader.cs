@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Google.Protobuf;
-using Grpc.Core;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
-/// Presents a broadcast as the request stream of a Stream call: first the stream key's SessionConfig, then the
+/// A broadcast as a session's requests: first the stream key's SessionConfig, then the
 /// decoder's raw RGB24 frames (numbered 1, 2, 3, ...; the timestamp field carries the moment each left the decoder,
 /// for the host latency metric) interleaved with control updates from the HTTP API. The end of the decoder's output
-/// ends the stream like a gRPC half-close.
+/// ends the requests like a gRPC half-close.
 /// </summary>
-internal sealed class BroadcastRequestReader : IAsyncStreamReader<StreamRequest>
+internal sealed class BroadcastRequestReader : ISessionInput
 {
     private readonly BroadcastSession _session;
     private readonly SessionConfig _config;
@@ -32,26 +32,22 @@ internal sealed class BroadcastRequestReader : IAsyncStreamReader<StreamRequest>
         _controls = controls;
     }
 
-    public StreamRequest Current { get; private set; } = new();
-
     /// <summary>Frames read from the decoder so far.</summary>
     public ulong FramesDecoded => _sequence;
 
-    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    public async ValueTask<StreamRequest?> ReadAsync(CancellationToken cancellationToken)
     {
         if (!_configSent)
         {
             _configSent = true;
-            Current = new StreamRequest { Config = _config };
-            return true;
+            return new StreamRequest { Config = _config };
         }
 
         while (true)
         {
             if (_controls.TryRead(out var control))
             {
-                Current = new StreamRequest { Control = control };
-                return true;
+                return new StreamRequest { Control = control };
             }
 
             // One pending read of each kind at a time, kept across calls, so nothing is lost or left waiting.
@@ -72,14 +68,8 @@ internal sealed class BroadcastRequestReader : IAsyncStreamReader<StreamRequest>
             {
                 var frame = await _pendingFrame.ConfigureAwait(false);
                 _pendingFrame = null;
-                if (frame is null)
-                {
-                    return false;
-                }
-
                 // A new message per frame: the session keeps it in its queue (as it keeps a gRPC message).
-                Current = new StreamRequest { Frame = frame };
-                return true;
+                return frame is null ? null : new StreamRequest { Frame = frame };
             }
         }
     }

@@ -1,15 +1,15 @@
-using Grpc.Core;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
-/// Presents a broadcast's output as the response stream of a Stream call: SessionStarted starts the codecs at the
+/// A broadcast's session output: SessionStarted starts the codecs at the
 /// session's size, each generated frame goes to the output encoder, dropped and failed frames only free their
 /// input buffers. Writes happen on the session loop, so a slow encoder slows the loop and the session's
 /// drop-oldest queue sheds input frames (newest wins) instead of queueing them.
 /// </summary>
-internal sealed class BroadcastResponseWriter : IServerStreamWriter<StreamResponse>
+internal sealed class BroadcastResponseWriter : ISessionOutput
 {
     private readonly BroadcastSession _session;
 
@@ -17,10 +17,6 @@ internal sealed class BroadcastResponseWriter : IServerStreamWriter<StreamRespon
     {
         _session = session;
     }
-
-    public WriteOptions? WriteOptions { get; set; }
-
-    public Task WriteAsync(StreamResponse message) => WriteAsync(message, CancellationToken.None);
 
     public Task WriteAsync(StreamResponse message, CancellationToken cancellationToken)
     {

@@ -103,6 +103,12 @@ public sealed partial class BroadcastServer : IHostedService, IDisposable
             throw new InvalidOperationException("Broadcast:Enabled is set but libsrt is not installed (Debian: apt-get install libsrt1.5-gnutls)");
         }
 
+        if (_options.HlsEnabled && (_options.HlsSegmentDuration <= TimeSpan.Zero || _options.HlsListSize < 2))
+        {
+            throw new InvalidOperationException(
+                $"Broadcast:HlsSegmentDuration must be positive and Broadcast:HlsListSize at least 2 (got {_options.HlsSegmentDuration}, {_options.HlsListSize})");
+        }
+
         var address = IPAddress.TryParse(_options.BindAddress, out var parsed)
             ? parsed
             : throw new InvalidOperationException($"Broadcast:BindAddress '{_options.BindAddress}' is not an IPv4 address");

@@ -5,14 +5,14 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
-using StreamDiffusion.StreamHost.Services;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Broadcast;
 
 /// <summary>
 /// One live broadcast: an ingest source (an SRT connection, or the remuxer behind an RTMP push) feeding an ffmpeg decoder (MPEG-TS → raw RGB24 at the session's
-/// size), the session machinery of the gRPC path (through <see cref="BroadcastRequestReader"/> and
-/// <see cref="BroadcastResponseWriter"/>), and an ffmpeg encoder (RGB24 → H.264 zerolatency in MPEG-TS) whose output
+/// size), the session core every transport runs through (<see cref="StreamSessionRunner"/>, over a
+/// <see cref="BroadcastSessionTransport"/>), and an ffmpeg encoder (RGB24 → H.264 zerolatency in MPEG-TS) whose output
 /// goes to the SRT players of the key. Both child processes live and die with the session.
 /// </summary>
 internal sealed partial class BroadcastSession
@@ -33,9 +33,10 @@ internal sealed partial class BroadcastSession
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly List<SrtConnection> _viewers = [];
-    private BroadcastCallContext? _context;
+    private ClientLifetime? _client;
     private FfmpegProcess? _decoder;
     private FfmpegProcess? _encoder;
+    private HlsSegmenter? _hls;
     private RawFramePool? _pool;
     private Thread? _pump;
     private Task? _outputPump;
@@ -82,6 +83,12 @@ internal sealed partial class BroadcastSession
     /// <summary>Process id of the output encoder, once started.</summary>
     public int? EncoderPid { get; private set; }
 
+    /// <summary>Process id of the HLS segmenter, once started (null with HLS off).</summary>
+    public int? HlsPid { get; private set; }
+
+    /// <summary>The folder of the HLS playlist and segments while the session runs; null when there is none.</summary>
+    public string? HlsFolder => Volatile.Read(ref _ended) == 0 && _hls is { Stopped: false } hls ? hls.Folder : null;
+
     /// <summary>How the session ended (null while it runs).</summary>
     public string? Outcome { get; private set; }
 
@@ -112,7 +119,7 @@ internal sealed partial class BroadcastSession
     public void Stop(string reason)
     {
         _endReason ??= reason;
-        _context?.Abort();
+        _client?.Abort();
         _ingest.Dispose();
     }
 
@@ -134,22 +141,18 @@ internal sealed partial class BroadcastSession
     /// <summary>Runs the broadcast until the broadcaster leaves, the stream fails, or <paramref name="stopping"/>.</summary>
     public async Task RunAsync(IServiceProvider services, CancellationToken stopping)
     {
-        _context = new BroadcastCallContext(_ingest.Transport, Key, _ingest.Peer, stopping);
+        _client = new ClientLifetime(stopping);
         var config = _config.Clone();
         config.OutputEncoding = OutputEncoding.Raw;
-        var reader = new BroadcastRequestReader(this, config, _controls.Reader);
-        var writer = new BroadcastResponseWriter(this);
-        var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
+        var transport = new BroadcastSessionTransport(this, new BroadcastRequestReader(this, config, _controls.Reader),
+            new BroadcastResponseWriter(this), _client);
+        var runner = services.GetRequiredService<StreamSessionRunner>();
         _metrics.Active.Inc();
         LogStarted(Key, Peer);
         try
         {
-            await service.Stream(reader, writer, _context).ConfigureAwait(false);
-            Outcome = _endReason ?? "ended";
-        }
-        catch (RpcException ex)
-        {
-            Outcome = $"{WebSocketCodeName(ex.StatusCode)}: {ex.Status.Detail}";
+            // The outcome is set by the transport's CompleteAsync.
+            await runner.RunAsync(transport).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -166,8 +169,15 @@ internal sealed partial class BroadcastSession
             _metrics.Active.Dec();
         }
 
-        LogEnded(Key, SessionId ?? "-", Outcome, FramesIn, FramesOut, FramesDropped);
+        LogEnded(Key, SessionId ?? "-", Outcome ?? "ended", FramesIn, FramesOut, FramesDropped);
     }
+
+    /// <summary>The session's final status, delivered by its transport: the key's outcome.</summary>
+    internal void Complete(SessionStatus status) =>
+        Outcome = status.IsError ? $"{Web.WebSocketResponseWriter.CodeName(status.Code)}: {status.Detail}" : _endReason ?? "ended";
+
+    /// <summary>The output encoder stopped reading (the session's write to it stalled): kill it, so the write fails.</summary>
+    internal void AbortOutput() => _encoder?.Kill();
 
     /// <summary>The session was admitted: start the codecs at its size and the pumps around them.</summary>
     internal void OnStarted(SessionStarted started)
@@ -180,7 +190,15 @@ internal sealed partial class BroadcastSession
         _decoder = FfmpegProcess.Start(_options.FfmpegPath, FfmpegArguments.Decoder(_width, _height));
         DecoderPid = _decoder.Id;
         _encoder = FfmpegProcess.Start(_options.FfmpegPath, FfmpegArguments.Encoder(size, _options.OutputKeyframeInterval));
+        if (_options.HlsEnabled)
+        {
+            _hls = HlsSegmenter.Start(_options.FfmpegPath, Path.Combine(_options.HlsRoot, started.SessionId), _options.HlsSegmentDuration, _options.HlsListSize);
+            HlsPid = _hls.ProcessId;
+        }
+
+        // Set last: a known encoder means the session's outputs are all in place.
         EncoderPid = _encoder.Id;
+
         _pump = new Thread(PumpIngest) { IsBackground = true, Name = "broadcast-ingest " + Key };
         _pump.Start();
         _outputPump = Task.Run(PumpOutputAsync);
@@ -216,7 +234,7 @@ internal sealed partial class BroadcastSession
         }
 
         await decoder.WaitForExitAsync(s_decoderExitWait).ConfigureAwait(false);
-        if (framesDecoded == 0 && _endReason is not "idle" && !(_context?.CancellationToken.IsCancellationRequested ?? true))
+        if (framesDecoded == 0 && _endReason is not "idle" && !(_client?.Token.IsCancellationRequested ?? true))
         {
             throw NoPicture();
         }
@@ -343,6 +361,8 @@ internal sealed partial class BroadcastSession
             int n;
             while ((n = await encoder.Output.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
+                // Copied and queued, never waited for: HLS must not slow the SRT players or the session.
+                _hls?.Offer(buffer.AsSpan(0, n));
                 lock (_viewers)
                 {
                     for (var i = _viewers.Count - 1; i >= 0; i--)
@@ -365,7 +385,7 @@ internal sealed partial class BroadcastSession
     private async Task CleanupAsync()
     {
         Interlocked.Exchange(ref _ended, 1);
-        _context?.Abort();
+        _client?.Abort();
         SampleCpu();
         _ingest.Dispose();
         _pump?.Join(TimeSpan.FromSeconds(5));
@@ -374,6 +394,17 @@ internal sealed partial class BroadcastSession
         if (_outputPump is not null)
         {
             await _outputPump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+
+        if (_hls is not null)
+        {
+            if (_hls.Stopped)
+            {
+                LogHlsStopped(Key, _hls.ErrorTail);
+            }
+
+            // Kills the segmenter and deletes the session's HLS folder.
+            _hls.Dispose();
         }
 
         lock (_viewers)
@@ -399,10 +430,8 @@ internal sealed partial class BroadcastSession
             _metrics.EncoderFrames.Inc(_encodedFrames);
         }
 
-        _context?.Dispose();
+        _client?.Dispose();
     }
-
-    private static string WebSocketCodeName(StatusCode code) => Web.WebSocketResponseWriter.CodeName(code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broadcast '{Key}' connected from {Peer}")]
     private partial void LogStarted(string key, string peer);
@@ -410,6 +439,9 @@ internal sealed partial class BroadcastSession
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Broadcast '{Key}' (session {SessionId}) ended: {Outcome}; frames in {FramesIn}, out {FramesOut}, dropped {FramesDropped}")]
     private partial void LogEnded(string key, string sessionId, string outcome, long framesIn, long framesOut, long framesDropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Broadcast '{Key}': the HLS segmenter stopped before the broadcast ended (fell behind or exited); ffmpeg: {ErrorTail}")]
+    private partial void LogHlsStopped(string key, string errorTail);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Broadcast '{Key}' failed")]
     private partial void LogFailed(string key, Exception exception);

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace StreamDiffusion.StreamHost.Broadcast;
 
-/// <summary>The ffmpeg command lines of a broadcast's decoder and encoder.</summary>
+/// <summary>The ffmpeg command lines of a broadcast's decoder, encoder and HLS segmenter.</summary>
 internal static class FfmpegArguments
 {
     /// <summary>
@@ -41,5 +41,28 @@ internal static class FfmpegArguments
         "-fps_mode", "passthrough",
         "-flush_packets", "1", "-muxdelay", "0", "-muxpreload", "0",
         "-f", "mpegts", "pipe:1",
+    ];
+
+    /// <summary>
+    /// The encoder's MPEG-TS on stdin → HLS in <paramref name="folder"/>: the H.264 copied into MPEG-TS segments of
+    /// about <paramref name="segmentDuration"/> (cut at the next keyframe, so the output keyframe interval sets the
+    /// floor), a playlist of the last <paramref name="listSize"/> segments, older ones deleted. Segments are written
+    /// under a temporary name and renamed when complete, so the host never serves half a file; numbering starts at
+    /// the current epoch second, so a key's next broadcast never reuses a name a player may have cached.
+    /// </summary>
+    public static string[] HlsSegmenter(string folder, TimeSpan segmentDuration, int listSize) =>
+    [
+        "-hide_banner", "-nostats", "-loglevel", "warning",
+        "-f", "mpegts", "-i", "pipe:0",
+        "-map", "0:v:0", "-c", "copy",
+        "-f", "hls",
+        "-hls_time", segmentDuration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+        "-hls_list_size", listSize.ToString(CultureInfo.InvariantCulture),
+        "-hls_delete_threshold", "2",
+        "-hls_flags", "delete_segments+independent_segments+temp_file+program_date_time+omit_endlist",
+        "-hls_start_number_source", "epoch",
+        "-hls_segment_type", "mpegts",
+        "-hls_segment_filename", Path.Combine(folder, "seg%d.ts"),
+        Path.Combine(folder, Broadcast.HlsSegmenter.PlaylistName),
     ];
 }

@@ -99,6 +99,24 @@ internal sealed class FfmpegProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the process now, without waiting: its pipes break, so a write blocked on them fails. Dispose still reaps it.</summary>
+    public void Kill()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Exited (or reaped) already.
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

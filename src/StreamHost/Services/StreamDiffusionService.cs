@@ -24,22 +24,22 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     private readonly Diffusion.ModelRuntimeRegistry? _runtimes;
     private readonly LongVideoSessions? _videos;
     private readonly IStreamProcessorFactory _processors;
+    private readonly StreamSessionRunner _sessions;
     private readonly SessionRegistry _registry;
     private readonly HostMetrics _metrics;
     private readonly LiveSessions _live;
     private readonly LimitsOptions _limits;
-    private readonly CapacityOptions _capacity;
     private readonly ILogger _sessionLogger;
 
     /// <summary>Creates the service (one per call, as gRPC does).</summary>
     public StreamDiffusionService(
         IModelCatalog catalog,
         IStreamProcessorFactory processors,
+        StreamSessionRunner sessions,
         SessionRegistry registry,
         HostMetrics metrics,
         LiveSessions live,
         IOptions<LimitsOptions> limits,
-        IOptions<CapacityOptions> capacity,
         ILoggerFactory loggerFactory,
         Diffusion.ModelRuntimeRegistry? runtimes = null,
         LongVideoSessions? videos = null)
@@ -47,61 +47,25 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         _runtimes = runtimes;
         _videos = videos;
         ArgumentNullException.ThrowIfNull(limits);
-        ArgumentNullException.ThrowIfNull(capacity);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _catalog = catalog;
         _processors = processors;
+        _sessions = sessions;
         _registry = registry;
         _metrics = metrics;
         _live = live;
         _limits = limits.Value;
-        _capacity = capacity.Value;
         _sessionLogger = loggerFactory.CreateLogger("StreamDiffusion.StreamHost.Sessions.StreamSession");
     }
 
     /// <inheritdoc />
-    public override async Task Stream(
+    public override Task Stream(
         IAsyncStreamReader<StreamRequest> requestStream, IServerStreamWriter<StreamResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        bool any;
-        try
-        {
-            any = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The client reset the call before its config arrived: an ordinary cancel, with nobody left to answer.
-            return;
-        }
-
-        if (!any)
-        {
-            return;
-        }
-
-        var first = requestStream.Current;
-        if (first.PayloadCase != StreamRequest.PayloadOneofCase.Config)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"the first StreamRequest must carry a SessionConfig, got {first.PayloadCase.ToString().ToLowerInvariant()}"));
-        }
-
-        var model = Resolve(first.Config.Model);
-        var settings = SessionSettingsValidator.FromConfig(first.Config, model, _limits);
-        using var lease = _registry.Acquire();
-        using var releaseOnCancel = lease.ReleaseOnCancel(context.CancellationToken);
-
-        // Listed for /sessions and /sessions/{id}/mjpeg until the session ends (disposed before the lease).
-        using var live = _live.Open(lease.Id, settings, context);
-        var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
-        await using (processor.ConfigureAwait(false))
-        {
-            var session = new StreamSession(requestStream, responseStream, context, settings, processor, lease, _metrics,
-                _limits, _capacity, _sessionLogger, live);
-            await session.RunAsync().ConfigureAwait(false);
-        }
+        return _sessions.RunAsync(new GrpcSessionTransport(requestStream, responseStream, context));
     }
 
     /// <inheritdoc />
@@ -173,7 +137,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         using var lease = _registry.Acquire();
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lease.ShutdownToken);
         var runtime = await _runtimes.GetAsync(model, cancellation.Token).ConfigureAwait(false);
-        using var live = _live.Open(lease.Id, settings, context);
+        using var live = _live.Open(lease.Id, settings, GrpcSessionTransport.IdentityOf(context));
         var call = new LongVideoCall(runtime, options, settings, lease.Id, responseStream, live, _metrics, _videos, _sessionLogger);
         await call.RunAsync(request.NumFrames, cancellation.Token).ConfigureAwait(false);
     }
@@ -234,14 +198,5 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         return Task.FromResult(caps);
     }
 
-    private ModelDescriptor Resolve(string name)
-    {
-        if (_catalog.TryResolve(name, out var model))
-        {
-            return model;
-        }
-
-        throw new RpcException(new Status(StatusCode.NotFound,
-            $"model '{name}' is not configured; available: {string.Join(", ", _catalog.Models.Select(m => m.Name))}"));
-    }
+    private ModelDescriptor Resolve(string name) => _catalog.ResolveOrThrow(name);
 }

@@ -144,6 +144,7 @@ public static class ServeCommand
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<StreamSessionRunner>();
         services.AddSingleton<LongVideo.LongVideoSessions>();
         services.AddStreamHostWeb();
         services.AddStreamHostBroadcast(configuration);

@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using StreamDiffusion.Protos.V1;
-using StreamDiffusion.StreamHost.Broadcast;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Serving;
 using StreamDiffusion.StreamHost.Web;
@@ -14,21 +12,21 @@ using StreamDiffusion.StreamHost.Web;
 namespace StreamDiffusion.StreamHost.Sessions;
 
 /// <summary>
-/// One Stream call after its config was accepted: a reader task validates requests and queues frames in a
+/// One Stream session after its config was accepted, over any transport (<see cref="ISessionTransport"/>): a reader task validates requests and queues frames in a
 /// small DropOldest channel; the session loop processes the newest frames in order and writes the responses.
 /// Every input frame gets exactly one OutputFrame, in input order (processed, skipped, dropped or failed).
 /// </summary>
 /// <remarks>
 /// Memory is bounded by configuration: at most <see cref="CapacityOptions.MaxPendingAnswers"/> frames wait for
-/// their answer (the reader stops reading at that many, so HTTP/2 flow control holds the client back), and of
-/// those only the queued frames and the one in work keep their payload. A response that cannot be sent for
+/// their answer (the reader stops reading at that many, so the transport's flow control holds the client back), and
+/// of those only the queued frames and the one in work keep their payload. A response that cannot be sent for
 /// <see cref="CapacityOptions.ClientReadTimeout"/> ends the session with RESOURCE_EXHAUSTED "client not reading".
 /// </remarks>
 internal sealed partial class StreamSession
 {
-    private readonly IAsyncStreamReader<StreamRequest> _requests;
-    private readonly IServerStreamWriter<StreamResponse> _responses;
-    private readonly ServerCallContext _context;
+    private readonly ISessionTransport _transport;
+    private readonly ISessionInput _requests;
+    private readonly ISessionOutput _responses;
     private readonly IStreamProcessor _processor;
     private readonly SessionLease _lease;
     private readonly HostMetrics _metrics;
@@ -41,9 +39,6 @@ internal sealed partial class StreamSession
 
     // One slot per frame read and not yet answered; the reader waits for a free one.
     private readonly SemaphoreSlim _answerSlots;
-
-    // HTTP/2 error code ENHANCE_YOUR_CALM (RFC 9113 section 7).
-    private const int Http2EnhanceYourCalm = 0xB;
 
     // Guards channel writes and (drop drain + read) together, so dropped frames are reported in input order.
     private readonly object _gate = new();
@@ -70,9 +65,7 @@ internal sealed partial class StreamSession
     private long _writeStarted;
 
     public StreamSession(
-        IAsyncStreamReader<StreamRequest> requests,
-        IServerStreamWriter<StreamResponse> responses,
-        ServerCallContext context,
+        ISessionTransport transport,
         SessionSettings settings,
         IStreamProcessor processor,
         SessionLease lease,
@@ -82,9 +75,9 @@ internal sealed partial class StreamSession
         ILogger logger,
         LiveSession? live = null)
     {
-        _requests = requests;
-        _responses = responses;
-        _context = context;
+        _transport = transport;
+        _requests = transport.Input;
+        _responses = transport.Output;
         _settings = settings;
         _applied = settings;
         _processor = processor;
@@ -102,17 +95,17 @@ internal sealed partial class StreamSession
                 SingleWriter = true,
             },
             OnDropped);
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lease.ShutdownToken);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(transport.ClientGone, lease.ShutdownToken);
         _answerSlots = new SemaphoreSlim(capacity.MaxPendingAnswers, capacity.MaxPendingAnswers);
         _frameResponse.Frame = _outFrame;
         _outFrame.Timings = _timings;
     }
 
-    /// <summary>Runs the session to its end; throws an RpcException for a status other than OK.</summary>
-    public async Task RunAsync()
+    /// <summary>Runs the session to its end; the status for the transport to deliver.</summary>
+    public async Task<SessionStatus> RunAsync()
     {
         var s = _settings;
-        LogStarted(_lease.Id, _context.Peer, s.Model, s.Mode, s.Width, s.Height, s.CfgType, string.Join(',', s.TIndexList));
+        LogStarted(_lease.Id, _transport.Identity.Transport, _transport.Identity.Peer, s.Model, s.Mode, s.Width, s.Height, s.CfgType, string.Join(',', s.TIndexList));
         var outcome = "error";
         var watchdogTimer = new PeriodicTimer(WatchdogPeriod(_capacity.ClientReadTimeout));
         var watchdog = WatchWritesAsync(watchdogTimer);
@@ -152,10 +145,7 @@ internal sealed partial class StreamSession
 
             var (result, status) = Conclude();
             outcome = result;
-            if (status is not null)
-            {
-                throw status;
-            }
+            return status;
         }
         finally
         {
@@ -169,8 +159,8 @@ internal sealed partial class StreamSession
     private static TimeSpan WatchdogPeriod(TimeSpan timeout) =>
         TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
 
-    /// <summary>The session's outcome for the log, and the status to end the call with (null for OK).</summary>
-    private (string Outcome, RpcException? Status) Conclude()
+    /// <summary>The session's outcome for the log, and the status to end it with.</summary>
+    private (string Outcome, SessionStatus Status) Conclude()
     {
         var failure = Volatile.Read(ref _failure);
         if (failure is RpcException rpc)
@@ -178,35 +168,35 @@ internal sealed partial class StreamSession
             if (ReferenceEquals(rpc, _clientNotReading))
             {
                 LogClientNotReading(_lease.Id, _capacity.ClientReadTimeout.TotalSeconds);
-                return ("client not reading", rpc);
+                return ("client not reading", SessionStatus.From(rpc));
             }
 
-            return (rpc.StatusCode.ToString(), rpc);
+            return (rpc.StatusCode.ToString(), SessionStatus.From(rpc));
         }
 
         if (_lease.ShutdownToken.IsCancellationRequested)
         {
             // Whatever the loops tripped over while being cancelled, the cause is the shutdown, and the client
             // must learn it, so it can reconnect elsewhere.
-            return ("shutdown", new RpcException(new Status(StatusCode.Unavailable, "host is shutting down; reconnect to another replica")));
+            return ("shutdown", new SessionStatus(StatusCode.Unavailable, "host is shutting down; reconnect to another replica"));
         }
 
         if (failure is not null && !ClientWentAway(failure))
         {
             LogSessionFailed(_lease.Id, failure);
-            return ("error", new RpcException(new Status(StatusCode.Internal, "session failed: " + failure.Message)));
+            return ("error", new SessionStatus(StatusCode.Internal, "session failed: " + failure.Message));
         }
 
         // A client that cancels or resets its call is ordinary: nobody is left to tell.
-        return failure is not null || _context.CancellationToken.IsCancellationRequested
-            ? ("cancelled by client", null)
-            : ("completed", null);
+        return failure is not null || _transport.ClientGone.IsCancellationRequested
+            ? ("cancelled by client", SessionStatus.Gone)
+            : ("completed", SessionStatus.Ok);
     }
 
-    // A reset stream surfaces as an IOException from the reader (or a refused write) a moment before the call's
-    // token fires; either way the client is gone.
+    // A reset stream surfaces as an IOException from the reader (or a refused write) a moment before the
+    // transport's client-gone token fires; either way the client is gone.
     private bool ClientWentAway(Exception failure) =>
-        _context.CancellationToken.IsCancellationRequested || failure is IOException or OperationCanceledException;
+        _transport.ClientGone.IsCancellationRequested || failure is IOException or OperationCanceledException;
 
     /// <summary>Ends the session when one response write has waited longer than the client read timeout.</summary>
     private async Task WatchWritesAsync(PeriodicTimer timer)
@@ -223,39 +213,26 @@ internal sealed partial class StreamSession
                     _clientNotReading = status;
                 }
 
-                // The status cannot get past the unsent data, so the stream is reset with ENHANCE_YOUR_CALM, which
-                // gRPC clients report as RESOURCE_EXHAUSTED; the reset also frees what the transport still holds.
-                ResetStream(Http2EnhanceYourCalm);
+                // The status cannot get past the unsent data, so the transport ends the stalled write its own way (gRPC
+                // resets the stream with ENHANCE_YOUR_CALM, which clients report as RESOURCE_EXHAUSTED); that also
+                // frees what the transport still holds.
+                _transport.AbortStalledWriter();
                 Fail(status);
                 return;
             }
         }
     }
 
-    private void ResetStream(int http2ErrorCode)
-    {
-        if (_context is WebSocketCallContext or BroadcastCallContext)
-        {
-            // Cancelling the session aborts the socket (or the broadcaster's pipes).
-            return;
-        }
-
-        _context.GetHttpContext().Features.Get<IHttpResetFeature>()?.Reset(http2ErrorCode);
-    }
-
     private async Task WriteAsync(StreamResponse response, CancellationToken ct)
     {
-        // A gRPC write is not cancelled by the session's own token: grpc-dotnet aborts the whole HTTP/2 stream when
-        // a write's token fires, so a drain deadline landing mid-write would reach the client as CANCELLED ("server
-        // reset the stream") instead of the UNAVAILABLE trailers it must see to reconnect elsewhere. The session stops
-        // before the next write instead; a write that never completes is the stalled reader the watchdog resets.
-        // The WebSocket and broadcast adapters have no such reset and stay cancellable (cancelling aborts their socket).
+        // Checked here, not only inside the write: a transport may finish a write its token cancels (gRPC does, so a
+        // drain deadline reaches the client as UNAVAILABLE trailers rather than a reset stream), and the session must
+        // still stop before the next one. A write that never completes is the stalled reader the watchdog ends.
         ct.ThrowIfCancellationRequested();
-        var writeToken = _context is WebSocketCallContext or BroadcastCallContext ? ct : _context.CancellationToken;
         Volatile.Write(ref _writeStarted, Stopwatch.GetTimestamp());
         try
         {
-            await _responses.WriteAsync(response, writeToken).ConfigureAwait(false);
+            await _responses.WriteAsync(response, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -277,15 +254,15 @@ internal sealed partial class StreamSession
     }
 
     private bool IsOwnCancellation(Exception ex, CancellationToken ct) =>
-        ct.IsCancellationRequested && (ex is OperationCanceledException || _context.CancellationToken.IsCancellationRequested);
+        ct.IsCancellationRequested && (ex is OperationCanceledException || _transport.ClientGone.IsCancellationRequested);
 
     private async Task ReadLoopAsync(CancellationToken ct)
     {
         try
         {
-            while (await _requests.MoveNext(ct).ConfigureAwait(false))
+            while (await _requests.ReadAsync(ct).ConfigureAwait(false) is { } request)
             {
-                await HandleAsync(_requests.Current, ct).ConfigureAwait(false);
+                await HandleAsync(request, ct).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (IsOwnCancellation(ex, ct))
@@ -333,7 +310,7 @@ internal sealed partial class StreamSession
             CountBadFrame(error);
         }
 
-        // At the limit of unanswered frames, stop reading: the client is held back by HTTP/2 flow control.
+        // At the limit of unanswered frames, stop reading: the client is held back by the transport's flow control.
         await _answerSlots.WaitAsync(ct).ConfigureAwait(false);
         var item = new QueuedFrame(frame, _settings, Stopwatch.GetTimestamp(), error);
         lock (_gate)
@@ -561,8 +538,8 @@ internal sealed partial class StreamSession
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Session {SessionId} started from {Peer}: model {Model}, {Mode} {Width}x{Height}, cfg {CfgType}, t_index [{TIndex}]")]
-    private partial void LogStarted(string sessionId, string peer, string model, GenerationMode mode, int width, int height, CfgType cfgType, string tIndex);
+        Message = "Session {SessionId} started over {Transport} from {Peer}: model {Model}, {Mode} {Width}x{Height}, cfg {CfgType}, t_index [{TIndex}]")]
+    private partial void LogStarted(string sessionId, string transport, string peer, string model, GenerationMode mode, int width, int height, CfgType cfgType, string tIndex);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Session {SessionId} ended ({Outcome}) after {Seconds:F1}s: frames in {FramesIn}, out {FramesOut}, skipped {FramesSkipped}, dropped {FramesDropped}, failed {FramesFailed}, mean latency {MeanLatencyMs:F1} ms")]

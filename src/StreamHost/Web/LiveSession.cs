@@ -50,7 +50,7 @@ public sealed class LiveSession : IDisposable
     /// <summary>JPEG quality the session asked for; also used when MJPEG viewers need a frame re-encoded.</summary>
     public int Quality { get; }
 
-    /// <summary>"grpc" or "websocket".</summary>
+    /// <summary>"grpc", "websocket", "srt" or "rtmp" (<see cref="SessionIdentity.Transport"/>).</summary>
     public string Transport { get; }
 
     /// <summary>The client's address as the transport reports it.</summary>

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using Grpc.Core;
 using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Web;
 
 /// <summary>
-/// The Stream sessions running on this host (gRPC and WebSocket alike), by id: what <c>/sessions</c> lists and
+/// The sessions running on this host (gRPC, WebSocket and broadcast alike), by id: what <c>/sessions</c> lists and
 /// where <c>/sessions/{id}/mjpeg</c> finds a session's frames.
 /// </summary>
 public sealed class LiveSessions
@@ -20,17 +19,11 @@ public sealed class LiveSessions
         _sessions.TryGetValue(id, out session);
 
     /// <summary>Lists a session that was just admitted; dispose the result when the session ends.</summary>
-    public LiveSession Open(string id, SessionSettings settings, ServerCallContext context)
+    public LiveSession Open(string id, SessionSettings settings, SessionIdentity caller)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(context);
-        var transport = context switch
-        {
-            WebSocketCallContext => "websocket",
-            Broadcast.BroadcastCallContext broadcast => broadcast.Transport,
-            _ => "grpc",
-        };
-        var session = new LiveSession(this, id, settings, transport, context.Peer);
+        ArgumentNullException.ThrowIfNull(caller);
+        var session = new LiveSession(this, id, settings, caller.Transport, caller.Peer);
         if (!_sessions.TryAdd(id, session))
         {
             throw new InvalidOperationException($"Session id {id} is already listed.");

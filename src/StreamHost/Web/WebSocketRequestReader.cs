@@ -3,26 +3,27 @@ using System.Net.WebSockets;
 using Google.Protobuf;
 using Grpc.Core;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Web;
 
 /// <summary>
-/// Presents a WebSocket's incoming messages as the request stream of a Stream call: the first text message is the
+/// A WebSocket's incoming messages as a session's requests: the first text message is the
 /// SessionConfig, later text messages are ControlUpdates, binary messages are JPEG (or PNG) frames numbered
-/// 1, 2, 3, ... in arrival order. A close from the client ends the stream like a gRPC half-close.
+/// 1, 2, 3, ... in arrival order. A close from the client ends the requests like a gRPC half-close.
 /// </summary>
 /// <remarks>
 /// Cancelling a pending WebSocket receive aborts the socket, which would leave no way to send the client an
-/// error and a close status. So the receive itself never takes the session's token: <see cref="MoveNext"/> waits
+/// error and a close status. So the receive itself never takes the session's token: <see cref="ReadAsync"/> waits
 /// on it with the token, and a receive still pending when the session ends is finished by
 /// <see cref="DrainAsync"/> after the close frame went out.
 /// </remarks>
-public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
+public sealed class WebSocketRequestReader : ISessionInput
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     private readonly WebSocket _socket;
-    private readonly WebSocketCallContext _context;
+    private readonly ClientLifetime _client;
     private readonly int _maxMessageBytes;
     private byte[] _buffer = new byte[64 * 1024];
     private int _length;
@@ -31,15 +32,12 @@ public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
     private ulong _sequence;
 
     /// <summary>Creates the reader; messages longer than <paramref name="maxMessageBytes"/> end the session.</summary>
-    public WebSocketRequestReader(WebSocket socket, WebSocketCallContext context, int maxMessageBytes)
+    public WebSocketRequestReader(WebSocket socket, ClientLifetime client, int maxMessageBytes)
     {
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
-        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _client = client ?? throw new ArgumentNullException(nameof(client));
         _maxMessageBytes = maxMessageBytes;
     }
-
-    /// <inheritdoc />
-    public StreamRequest Current { get; private set; } = new();
 
     /// <summary>True once the client sent its close frame.</summary>
     public bool CloseReceived { get; private set; }
@@ -48,37 +46,35 @@ public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
     public bool MessageTooBig { get; private set; }
 
     /// <inheritdoc />
-    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    public async ValueTask<StreamRequest?> ReadAsync(CancellationToken cancellationToken)
     {
         var type = await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
         if (type == WebSocketMessageType.Close)
         {
-            return false;
+            return null;
         }
 
-        var data = _buffer.AsSpan(0, _length);
         if (type == WebSocketMessageType.Text)
         {
-            Current = _configSeen
-                ? new StreamRequest { Control = WebSocketJson.ParseControl(data) }
-                : new StreamRequest { Config = WebSocketJson.ParseConfig(data) };
+            var text = _buffer.AsSpan(0, _length);
+            var request = _configSeen
+                ? new StreamRequest { Control = WebSocketJson.ParseControl(text) }
+                : new StreamRequest { Config = WebSocketJson.ParseConfig(text) };
             _configSeen = true;
-        }
-        else
-        {
-            // The frame outlives this call in the session's queue, so it gets its own copy (as a gRPC message does).
-            Current = new StreamRequest
-            {
-                Frame = new InputFrame
-                {
-                    Data = ByteString.CopyFrom(data),
-                    Format = data.StartsWith(PngSignature) ? FrameFormat.Png : FrameFormat.Jpeg,
-                    Sequence = ++_sequence,
-                },
-            };
+            return request;
         }
 
-        return true;
+        // The frame outlives this call in the session's queue, so it gets its own copy (as a gRPC message does).
+        var data = _buffer.AsSpan(0, _length);
+        return new StreamRequest
+        {
+            Frame = new InputFrame
+            {
+                Data = ByteString.CopyFrom(data),
+                Format = data.StartsWith(PngSignature) ? FrameFormat.Png : FrameFormat.Jpeg,
+                Sequence = ++_sequence,
+            },
+        };
     }
 
     /// <summary>
@@ -127,8 +123,8 @@ public sealed class WebSocketRequestReader : IAsyncStreamReader<StreamRequest>
             {
                 // The connection is gone: end the call the way a vanished gRPC client does.
                 _pending = null;
-                _context.Abort();
-                throw new OperationCanceledException("the WebSocket connection was lost", ex, _context.CancellationToken);
+                _client.Abort();
+                throw new OperationCanceledException("the WebSocket connection was lost", ex, _client.Token);
             }
 
             if (result.MessageType == WebSocketMessageType.Close)

@@ -3,11 +3,12 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Grpc.Core;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Web;
 
 /// <summary>
-/// Presents a WebSocket as the response stream of a Stream call. Every response becomes one JSON text message
+/// A session's responses over a WebSocket. Every response becomes one JSON text message
 /// (<c>"type"</c>: started, frame, stats or error); a frame with an image is followed by one binary message with
 /// the image bytes (the <c>"bytes"</c> field of the metadata says how many; 0 means no binary message follows).
 /// </summary>
@@ -16,29 +17,23 @@ namespace StreamDiffusion.StreamHost.Web;
 /// aborts the socket, and the endpoint still wants to send an error and a close status after a failed session.
 /// One JSON buffer and writer are reused for every message.
 /// </remarks>
-public sealed class WebSocketResponseWriter : IServerStreamWriter<StreamResponse>, IDisposable
+public sealed class WebSocketResponseWriter : ISessionOutput, IDisposable
 {
     private readonly WebSocket _socket;
-    private readonly WebSocketCallContext _context;
+    private readonly ClientLifetime _client;
     private readonly ArrayBufferWriter<byte> _json = new(1024);
     private readonly Utf8JsonWriter _writer;
 
     /// <summary>Creates the writer over an accepted socket.</summary>
-    public WebSocketResponseWriter(WebSocket socket, WebSocketCallContext context)
+    public WebSocketResponseWriter(WebSocket socket, ClientLifetime client)
     {
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
-        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _client = client ?? throw new ArgumentNullException(nameof(client));
         _writer = new Utf8JsonWriter(_json);
     }
 
-    /// <inheritdoc />
-    public WriteOptions? WriteOptions { get; set; }
-
     /// <summary>The session id from the started message, once sent.</summary>
     public string? SessionId { get; private set; }
-
-    /// <inheritdoc />
-    public Task WriteAsync(StreamResponse message) => WriteAsync(message, CancellationToken.None);
 
     /// <inheritdoc />
     public async Task WriteAsync(StreamResponse message, CancellationToken cancellationToken)
@@ -208,12 +203,12 @@ public sealed class WebSocketResponseWriter : IServerStreamWriter<StreamResponse
     {
         try
         {
-            await _socket.SendAsync(data, type, endOfMessage: true, _context.CancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(data, type, endOfMessage: true, _client.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException or OperationCanceledException)
         {
-            _context.Abort();
-            throw new OperationCanceledException("the WebSocket connection was lost", ex, _context.CancellationToken);
+            _client.Abort();
+            throw new OperationCanceledException("the WebSocket connection was lost", ex, _client.Token);
         }
     }
 }

@@ -6,16 +6,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamDiffusion.StreamHost.Options;
-using StreamDiffusion.StreamHost.Services;
+using StreamDiffusion.StreamHost.Sessions;
 
 namespace StreamDiffusion.StreamHost.Web;
 
 /// <summary>
-/// <c>/ws/stream</c>: a Stream session over a WebSocket. The socket is adapted to the gRPC call shapes
-/// (<see cref="WebSocketRequestReader"/>, <see cref="WebSocketResponseWriter"/>, <see cref="WebSocketCallContext"/>)
-/// and handed to <see cref="StreamDiffusionService.Stream"/>, so admission, capacity, validation, limits, the
-/// drop-oldest queue and the per-frame metadata are the gRPC path's own. A gRPC status that ends the session
-/// becomes an error message and a close status:
+/// <c>/ws/stream</c>: a Stream session over a WebSocket. The socket becomes a <see cref="WebSocketSessionTransport"/>
+/// and runs through <see cref="StreamSessionRunner"/>, so admission, capacity, validation, limits, the drop-oldest
+/// queue and the per-frame metadata are the gRPC path's own. A status that ends the session becomes an error message
+/// and a close status:
 /// bad config or input (INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND) → 1008 policy violation;
 /// RESOURCE_EXHAUSTED (capacity) → 1013 try again later; UNAVAILABLE (shutting down) → 1001 going away;
 /// a message over the size limit → 1009 message too big; anything else → 1011 internal error.
@@ -24,8 +23,6 @@ public static partial class WebSocketStreamEndpoint
 {
     /// <summary>The non-standard-enum close code 1013 "try again later" (RFC 6455 registry).</summary>
     public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
-
-    private static readonly TimeSpan s_closeHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Handles one request to the WebSocket endpoint.</summary>
     public static async Task HandleAsync(HttpContext http)
@@ -40,41 +37,21 @@ public static partial class WebSocketStreamEndpoint
 
         var services = http.RequestServices;
         var limits = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+        var runner = services.GetRequiredService<StreamSessionRunner>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSocketStreamEndpoint));
         using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
-        using var call = new WebSocketCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted);
-        var reader = new WebSocketRequestReader(socket, call, limits.MaxMessageBytes);
-        using var writer = new WebSocketResponseWriter(socket, call);
-        var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
-
-        var status = WebSocketCloseStatus.NormalClosure;
-        var description = "session ended";
+        using var transport = new WebSocketSessionTransport(socket, peer, http.User, limits.MaxMessageBytes, http.RequestAborted);
         try
         {
-            await service.Stream(reader, writer, call).ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            status = CloseStatus(ex.StatusCode, reader.MessageTooBig);
-            description = ex.Status.Detail;
-            await writer.TryWriteErrorAsync(ex.StatusCode, ex.Status.Detail).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
-        {
-            // The client went away; nobody is left to tell.
-            return;
+            await runner.RunAsync(transport).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // What gRPC would report as UNKNOWN: keep the host up, tell the client, log it once.
             LogFailed(logger, peer, ex);
-            status = WebSocketCloseStatus.InternalServerError;
-            description = "session failed: " + ex.Message;
-            await writer.TryWriteErrorAsync(StatusCode.Internal, description).ConfigureAwait(false);
+            await transport.FailAsync(ex).ConfigureAwait(false);
         }
-
-        await CloseAsync(socket, reader, status, description).ConfigureAwait(false);
     }
 
     /// <summary>Close status for a status code that ended a session.</summary>
@@ -111,28 +88,6 @@ public static partial class WebSocketStreamEndpoint
         }
 
         return string.Concat(message.AsSpan(0, end), "...");
-    }
-
-    private static async Task CloseAsync(WebSocket socket, WebSocketRequestReader reader, WebSocketCloseStatus status, string description)
-    {
-        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(s_closeHandshakeTimeout);
-        try
-        {
-            // Output only: a receive may still be pending in the reader, which then sees the client's close.
-            await socket.CloseOutputAsync(status, CloseReason(description), timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            socket.Abort();
-            return;
-        }
-
-        await reader.DrainAsync(s_closeHandshakeTimeout).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "WebSocket session from {Peer} failed")]

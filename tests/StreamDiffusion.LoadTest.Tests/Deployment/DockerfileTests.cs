@@ -64,7 +64,7 @@ public sealed partial class DockerfileTests
         var grpcPort = new Uri(listen.GetProperty("GrpcUrl").GetString()!).Port;
         var httpPort = new Uri(listen.GetProperty("HttpUrl").GetString()!).Port;
 
-        Assert.Equal([grpcPort, httpPort], runtime.Last("EXPOSE").Split(' ').Select(int.Parse));
+        Assert.Equal([$"{grpcPort}", $"{httpPort}"], runtime.Last("EXPOSE").Split(' ')[..2]);
         var env = runtime.Last("ENV");
         Assert.Contains($"Listen__GrpcUrl=http://0.0.0.0:{grpcPort}", env, StringComparison.Ordinal);
         Assert.Contains($"Listen__HttpUrl=http://0.0.0.0:{httpPort}", env, StringComparison.Ordinal);
@@ -82,6 +82,35 @@ public sealed partial class DockerfileTests
         // The drain deadline fits inside the Kubernetes grace period (checked again against the manifests).
         Assert.Contains("Capacity__DrainTimeout=", env, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Runtime_image_carries_the_broadcast_path_ffmpeg_with_libsrt_and_exposes_its_ports()
+    {
+        var runtime = _docker.Stages[^1];
+
+        // ffmpeg decodes, encodes, remuxes RTMP and segments HLS; the host loads libsrt itself for its listeners.
+        var install = Assert.Single(runtime.All("RUN"), r => r.Contains("apt-get install", StringComparison.Ordinal));
+        var packages = install.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("ffmpeg", packages);
+        var srtPackage = Assert.Single(packages, p => p.StartsWith("libsrt", StringComparison.Ordinal));
+
+        // The package ships the library file the host looks for (libsrt1.5-gnutls -> libsrt-gnutls.so.1.5).
+        var version = LibsrtPackage().Match(srtPackage);
+        Assert.True(version.Success, $"{srtPackage}: not a libsrtX.Y-flavour package");
+        var library = $"libsrt-{version.Groups["flavour"].Value}.so.{version.Groups["version"].Value}";
+        Assert.Contains($"\"{library}\"", File.ReadAllText(Path.Combine(s_root, "src/StreamHost/Broadcast/SrtNative.cs")), StringComparison.Ordinal);
+
+        // Ports: SRT ingest and output are UDP, RTMP is TCP, all at the host's defaults, bound on every interface.
+        var defaults = new StreamDiffusion.StreamHost.Broadcast.BroadcastOptions();
+        var exposed = runtime.Last("EXPOSE").Split(' ');
+        Assert.Contains($"{defaults.SrtPort}/udp", exposed);
+        Assert.Contains($"{defaults.SrtOutputPort}/udp", exposed);
+        Assert.Contains($"{defaults.RtmpPort}/tcp", exposed);
+        Assert.Contains("Broadcast__BindAddress=0.0.0.0", runtime.Last("ENV"), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^libsrt(?<version>\d+\.\d+)-(?<flavour>gnutls|openssl)$")]
+    private static partial Regex LibsrtPackage();
 
     [GeneratedRegex(@"^nvidia/cuda:13\.\d+\.\d+-cudnn-runtime-ubuntu\d\d\.\d\d$")]
     private static partial Regex CudaImage();

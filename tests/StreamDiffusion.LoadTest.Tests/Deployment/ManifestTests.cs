@@ -38,6 +38,20 @@ public sealed class ManifestTests
         Assert.EndsWith($":{ports["grpc"]}", config.Data["Listen__GrpcUrl"], StringComparison.Ordinal);
         Assert.EndsWith($":{ports["http"]}", config.Data["Listen__HttpUrl"], StringComparison.Ordinal);
 
+        // Broadcast: the host listens for SRT (UDP) and RTMP (TCP) on the container ports, on every interface, and
+        // the Service forwards each with the container port's protocol.
+        var protocols = host.Ports.ToDictionary(p => p.Name, p => p.Protocol ?? "TCP");
+        Assert.Equal("true", config.Data["Broadcast__Enabled"]);
+        Assert.Equal("0.0.0.0", config.Data["Broadcast__BindAddress"]);
+        foreach (var (name, key, protocol) in new[] { ("srt-in", "SrtPort", "UDP"), ("srt-out", "SrtOutputPort", "UDP"), ("rtmp", "RtmpPort", "TCP") })
+        {
+            Assert.Equal(protocol, protocols[name]);
+            Assert.Equal(ports[name].ToString(System.Globalization.CultureInfo.InvariantCulture), config.Data["Broadcast__" + key]);
+            Assert.Contains(service.Spec.Ports, p => p.TargetPort.Value == name && (p.Protocol ?? "TCP") == protocol);
+        }
+
+        Assert.All(service.Spec.Ports, p => Assert.Equal(protocols[p.TargetPort.Value], p.Protocol ?? "TCP"));
+
         // Drain: preStop pause + drain deadline + the host's unwind fit in the grace period.
         var drain = TimeSpan.Parse(config.Data["Capacity__DrainTimeout"], System.Globalization.CultureInfo.InvariantCulture);
         var preStop = host.Lifecycle.PreStop.Sleep.Seconds;

@@ -27,7 +27,7 @@ public sealed class RtmpBroadcastTests
             Assert.True(await ReadUntilAsync(player, coffee, 0.9, s_wait) is not null, "the output never showed the input: " + player.Log);
         }
 
-        var pids = new[] { session.IngestPid!.Value, session.DecoderPid!.Value, session.EncoderPid!.Value };
+        var pids = new[] { session.IngestPid!.Value, session.DecoderPid!.Value, session.EncoderPid!.Value, session.HlsPid!.Value };
         broadcaster.Quit();
         Assert.Equal("disconnected", await host.WaitEndedAsync("rtmp1", s_wait));
         Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} left running"));

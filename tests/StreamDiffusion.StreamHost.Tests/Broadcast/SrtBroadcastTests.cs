@@ -67,11 +67,13 @@ public sealed class SrtBroadcastTests
         // The broadcaster stops mid-stream: the session ends and takes its ffmpeg processes with it.
         var decoder = session.DecoderPid!.Value;
         var encoder = session.EncoderPid!.Value;
-        Assert.True(IsRunning(decoder) && IsRunning(encoder));
+        var segmenter = session.HlsPid!.Value;
+        Assert.True(IsRunning(decoder) && IsRunning(encoder) && IsRunning(segmenter));
         broadcaster.Quit();
         Assert.Equal("disconnected", await host.WaitEndedAsync("show", s_wait));
         Assert.False(IsRunning(decoder), "decoder left running");
         Assert.False(IsRunning(encoder), "encoder left running");
+        Assert.False(IsRunning(segmenter), "HLS segmenter left running");
 
         // Frames in and out, latency per encoded frame and the codecs' CPU time are in /metrics.
         var metrics = await MetricsText.ReadAsync(host);

@@ -1,0 +1,12 @@
+using System.Security.Claims;
+
+namespace StreamDiffusion.StreamHost.Sessions;
+
+/// <summary>Who a session runs for, as its transport knows it: what <c>/sessions</c> lists and the log names.</summary>
+/// <param name="Transport">"grpc", "websocket", "srt" or "rtmp".</param>
+/// <param name="Peer">The client's address as the transport reports it.</param>
+/// <param name="User">
+/// The authenticated caller, where the transport authenticates one (the HTTP request's user for gRPC and WebSocket);
+/// limits that depend on the caller read its claims. Null when the transport has no notion of a user.
+/// </param>
+public sealed record SessionIdentity(string Transport, string Peer, ClaimsPrincipal? User = null);

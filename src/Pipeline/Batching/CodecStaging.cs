@@ -1,27 +1,55 @@
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Batching;
 
-/// <summary>One <see cref="CodecEngine"/> worker's staging buffers in front of the shared inner codec.</summary>
+/// <summary>
+/// One <see cref="CodecEngine"/> worker's staging buffers in front of the shared inner codec. The
+/// buffers are pinned, and each (direction, size, items) the worker runs is bound to them once
+/// (<see cref="ILatentCodec.BindEncode"/>), so a call stages the callers' inputs straight into what
+/// the session reads and copies the results straight out of what it wrote.
+/// </summary>
 internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBatchKey, CodecRequest>
 {
     // Grow-only; only this worker's thread touches them.
-    private float[] _input = [];
-    private float[] _output = [];
+    private PinnedBuffer<float>? _input;
+    private PinnedBuffer<float>? _output;
+
+    // Bound calls over the current buffers (null: the codec cannot bind; use the span calls). At most
+    // one per key and item count up to MaxBatch, dropped when a buffer grows.
+    private readonly Dictionary<(CodecBatchKey Key, int Items), ILatentCodecCall?> _calls = [];
+    private ILatentCodecCall? _call;
 
     public void Prepare(CodecBatchKey key, int items)
     {
-        GrowBuffer.Ensure(ref _input, items * key.InputLength);
-        GrowBuffer.Ensure(ref _output, items * key.OutputLength);
+        var grew = GrowBuffer.Ensure(ref _input, items * key.InputLength) | GrowBuffer.Ensure(ref _output, items * key.OutputLength);
+        if (grew)
+        {
+            DisposeCalls();
+        }
+
+        if (!_calls.TryGetValue((key, items), out _call))
+        {
+            _call = key.Operation == CodecOperation.Encode
+                ? inner.BindEncode(items, key.Height, key.Width, _input!, _output!)
+                : inner.BindDecode(items, key.Height, key.Width, _input!, _output!);
+            _calls.Add((key, items), _call);
+        }
     }
 
     public void Stage(CodecRequest request, int itemOffset) =>
-        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(_input.AsSpan(itemOffset * request.Key.InputLength));
+        request.Input.Span[..(request.Items * request.Key.InputLength)].CopyTo(_input!.Span[(itemOffset * request.Key.InputLength)..]);
 
     public void Run(CodecBatchKey key, int items)
     {
-        var source = _input.AsSpan(0, items * key.InputLength);
-        var destination = _output.AsSpan(0, items * key.OutputLength);
+        if (_call is not null)
+        {
+            _call.Run();
+            return;
+        }
+
+        var source = _input!.Span[..(items * key.InputLength)];
+        var destination = _output!.Span[..(items * key.OutputLength)];
         if (key.Operation == CodecOperation.Encode)
         {
             inner.Encode(source, items, key.Height, key.Width, destination);
@@ -35,6 +63,19 @@ internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBat
     public void Unstage(CodecRequest request, int itemOffset)
     {
         var length = request.Key.OutputLength;
-        _output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+        _output!.Span.Slice(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+    }
+
+    public void Dispose() => DisposeCalls();
+
+    private void DisposeCalls()
+    {
+        foreach (var call in _calls.Values)
+        {
+            call?.Dispose();
+        }
+
+        _calls.Clear();
+        _call = null;
     }
 }

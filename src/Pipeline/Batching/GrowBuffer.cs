@@ -1,3 +1,5 @@
+using StreamDiffusion.Pipeline.Models.Onnx;
+
 namespace StreamDiffusion.Pipeline.Batching;
 
 /// <summary>
@@ -16,5 +18,22 @@ internal static class GrowBuffer
         }
 
         return buffer;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="buffer"/> by a larger pinned buffer when it holds fewer than
+    /// <paramref name="length"/> elements; returns whether it did (values bound to the old one are then stale).
+    /// </summary>
+    public static bool Ensure<T>(ref PinnedBuffer<T>? buffer, int length)
+        where T : unmanaged
+    {
+        if (buffer is not null && buffer.Length >= length)
+        {
+            return false;
+        }
+
+        // Contents are always overwritten by staging before use.
+        buffer = new PinnedBuffer<T>(length);
+        return true;
     }
 }

@@ -4,9 +4,10 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// The model-specific half of an engine worker: owns one worker's staging buffers and calls the
 /// inner model. Each worker has its own executor and calls it only from its own thread, one call
 /// at a time, so an executor needs no locking; the inner model it shares with the other workers'
-/// executors must allow concurrent calls when the engine has more than one worker.
+/// executors must allow concurrent calls when the engine has more than one worker. The worker
+/// disposes its executor (bound model calls, native handles) when it stops.
 /// </summary>
-internal interface IBatchExecutor<in TKey, in TRequest>
+internal interface IBatchExecutor<in TKey, in TRequest> : IDisposable
 {
     /// <summary>Makes the staging buffers hold at least <paramref name="items"/> items of <paramref name="key"/>.</summary>
     void Prepare(TKey key, int items);

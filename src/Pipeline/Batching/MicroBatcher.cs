@@ -330,6 +330,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
         finally
         {
+            executor.Dispose();
             if (Interlocked.Decrement(ref _liveWorkers) == 0)
             {
                 _stopped.TrySetResult();

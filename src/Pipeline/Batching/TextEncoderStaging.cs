@@ -23,4 +23,9 @@ internal sealed class TextEncoderStaging(TextEncodeFunction encode, int embeddin
 
     public void Unstage(TextEncodeRequest request, int itemOffset) =>
         _embeddings.AsSpan(itemOffset * embeddingLength, request.Items * embeddingLength).CopyTo(request.Embeddings.Span);
+
+    public void Dispose()
+    {
+        // Plain managed buffers: nothing to release.
+    }
 }

@@ -32,6 +32,13 @@ public sealed record BenchmarkOptions
     /// <summary>Timed frames are run in chunks of this many per contender, contenders taking turns, so load from other processes hits every contender alike. Default 2.</summary>
     public int ChunkFrames { get; init; } = 2;
 
+    /// <summary>
+    /// More frame sizes to run the overhead phase (and the allocation count) at after the full run at
+    /// <see cref="Size"/>, each on the same model with its own frames; reported in
+    /// <see cref="BenchmarkReport.OverheadBySize"/>. Empty by default.
+    /// </summary>
+    public IReadOnlyList<int> OverheadSizes { get; init; } = [];
+
     /// <summary>Photo the moving input pans over; null uses a generated test card.</summary>
     public string? PhotoPath { get; init; }
 
@@ -70,6 +77,12 @@ public sealed record BenchmarkOptions
         }
 
         Check(Size is >= 64 and <= 2048 && Size % 8 == 0, "size", $"must be a multiple of 8 in 64..2048, got {Size}");
+        ArgumentNullException.ThrowIfNull(OverheadSizes);
+        foreach (var size in OverheadSizes)
+        {
+            Check(size is >= 64 and <= 2048 && size % 8 == 0, "sizes", $"every size must be a multiple of 8 in 64..2048, got {size}");
+        }
+
         Check(Frames is >= 1 and <= 10_000, "frames", $"must be in 1..10000, got {Frames}");
         Check(Warmup is >= 1 and <= 1000, "warmup", $"must be in 1..1000 (the Stream Batch buffer must fill before timing), got {Warmup}");
         Check(FilterFrames is >= 1 and <= 10_000, "filter_frames", $"must be in 1..10000, got {FilterFrames}");

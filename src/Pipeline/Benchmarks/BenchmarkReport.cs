@@ -44,6 +44,22 @@ public sealed record BenchmarkReport
     /// <summary>Milliseconds per frame spent outside the ONNX sessions (JPEG codec excluded).</summary>
     public required double OverheadMsPerFrame { get; init; }
 
+    /// <summary>
+    /// The parts of <see cref="OverheadMsPerFrame"/>: "rgb24_tensor_conversion" (byte ↔ float, both
+    /// directions), "engine_hand_off_wait" (submission to start of the frame's engine calls) and
+    /// "rest" (staging copies, scheduler math, bookkeeping).
+    /// </summary>
+    public required IReadOnlyDictionary<string, double> OverheadPartsMs { get; init; }
+
+    /// <summary>Share of a single-stream frame spent outside the ONNX sessions (0..1).</summary>
+    public required double OutsideOnnxShare { get; init; }
+
+    /// <summary>
+    /// The overhead phase per frame size ("512", and every size of <see cref="BenchmarkOptions.OverheadSizes"/>):
+    /// frame, inside-ONNX and overhead times, the overhead's parts, the share outside ONNX and allocations.
+    /// </summary>
+    public required IReadOnlyDictionary<string, OverheadAtSize> OverheadBySize { get; init; }
+
     /// <summary>Wall milliseconds of one single-stream frame, raw RGB24 in and out (median of rounds).</summary>
     [JsonPropertyName("frame_ms_single_stream")]
     public required double FrameMsSingleStream { get; init; }

@@ -98,6 +98,7 @@ internal static class OverheadMeasurement
             details.Add(new BenchmarkDetail("single stream: inside ONNX over the floor", figures.OnnxVsFloor, "x"));
             details.Add(new BenchmarkDetail("single stream: RGB24 <-> tensor conversion (part of the overhead)", figures.ConversionMs, "ms"));
             details.Add(new BenchmarkDetail("single stream: engine hand-off wait (part of the overhead)", figures.QueueWaitMs, "ms"));
+            details.Add(new BenchmarkDetail("single stream: the rest: staging copies, scheduler math, bookkeeping (part of the overhead)", Math.Max(0, figures.OverheadMs - figures.ConversionMs - figures.QueueWaitMs), "ms"));
             details.Add(new BenchmarkDetail("overhead share of a frame", figures.FrameMs > 0 ? 100 * figures.OverheadMs / figures.FrameMs : 0, "%"));
             return figures;
         }

@@ -36,6 +36,7 @@ public static class PipelineBenchmark
         "allocations",
         "JPEG codec",
         "engine batching, 4 streams",
+        "overhead at more sizes",
     ];
 
     /// <summary>Names of the phases, in the order they run (for progress displays).</summary>
@@ -83,6 +84,9 @@ public static class PipelineBenchmark
 
         context.StartPhase(7);
         var engine = await EngineBatchingMeasurement.RunAsync(context, overhead.FloorMs).ConfigureAwait(false);
+
+        context.StartPhase(8);
+        var bySize = await OverheadAtSizesAsync(context, OverheadAtSize.From(overhead, allocations)).ConfigureAwait(false);
         context.Report(1);
 
         var options = context.Options;
@@ -112,6 +116,14 @@ public static class PipelineBenchmark
             SsfMovingUnetCallsSaved = movingSaved,
             EngineBatchedVsSeparate4Streams = engine.BatchedVsSeparate,
             OverheadMsPerFrame = overhead.OverheadMs,
+            OverheadPartsMs = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["rgb24_tensor_conversion"] = bySize[Key(options.Size)].ConversionMs,
+                ["engine_hand_off_wait"] = bySize[Key(options.Size)].EngineHandOffWaitMs,
+                ["rest"] = bySize[Key(options.Size)].RestMs,
+            },
+            OutsideOnnxShare = bySize[Key(options.Size)].OutsideOnnxShare,
+            OverheadBySize = bySize,
             FrameMsSingleStream = overhead.FrameMs,
             FramesPerSecond4Streams = engine.SharedFramesPerSecond,
             OnnxFloorMsPerFrame = overhead.FloorMs,
@@ -160,6 +172,36 @@ public static class PipelineBenchmark
             Details = context.Details.ToArray(),
         };
     }
+
+    // The overhead phase (and allocations) again at each further size: a context of its own per size
+    // (the same pack and settings, frames of that size), one after the other.
+    private static async Task<Dictionary<string, OverheadAtSize>> OverheadAtSizesAsync(BenchmarkContext context, OverheadAtSize main)
+    {
+        var options = context.Options;
+        var bySize = new Dictionary<string, OverheadAtSize>(StringComparer.Ordinal) { [Key(options.Size)] = main };
+        var sizes = options.OverheadSizes.Where(s => s != options.Size).Distinct().ToArray();
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            // Only the overhead and allocation frames are needed: no filter input beyond one frame.
+            var sized = options with { Size = sizes[i], FilterFrames = 1, OverheadSizes = [] };
+            var sub = new BenchmarkContext(sized, s_phaseNames, null, context.CancellationToken);
+            await using (sub.ConfigureAwait(false))
+            {
+                await sub.LoadAsync().ConfigureAwait(false);
+                var overhead = await OverheadMeasurement.RunAsync(sub, new OnnxFloor(sub, BenchmarkContext.TwoSteps)).ConfigureAwait(false);
+                var allocations = await AllocationMeasurement.RunAsync(sub).ConfigureAwait(false);
+                var figures = OverheadAtSize.From(overhead, allocations);
+                bySize[Key(sizes[i])] = figures;
+                context.Details.Add(new BenchmarkDetail($"{sizes[i]}x{sizes[i]}: overhead per frame (share of the frame {100 * figures.OutsideOnnxShare:0.#} %)", figures.OverheadMs, "ms"));
+            }
+
+            context.Report((i + 1.0) / sizes.Length);
+        }
+
+        return bySize;
+    }
+
+    private static string Key(int size) => size.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string OrtThreadsText(BenchmarkOptions options)
     {

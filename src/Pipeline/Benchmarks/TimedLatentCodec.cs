@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Benchmarks;
 
@@ -20,6 +21,12 @@ internal sealed class TimedLatentCodec(ILatentCodec inner, OnnxTimer timer) : IL
             timer.Stop(start);
         }
     }
+
+    public ILatentCodecCall? BindEncode(int batch, int height, int width, PinnedBuffer<float> images, PinnedBuffer<float> latents) =>
+        inner.BindEncode(batch, height, width, images, latents) is { } call ? new TimedLatentCodecCall(call, timer) : null;
+
+    public ILatentCodecCall? BindDecode(int batch, int height, int width, PinnedBuffer<float> latents, PinnedBuffer<float> images) =>
+        inner.BindDecode(batch, height, width, latents, images) is { } call ? new TimedLatentCodecCall(call, timer) : null;
 
     public void Decode(ReadOnlySpan<float> latents, int batch, int height, int width, Span<float> images)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Benchmarks;
 
@@ -37,6 +38,9 @@ internal sealed class TimedNoisePredictor(INoisePredictor inner, OnnxTimer timer
 
         return AwaitAsync(pending, start);
     }
+
+    public INoisePredictorCall? Bind(LatentShape shape, PinnedBuffer<float> latents, PinnedBuffer<float> timesteps, PinnedBuffer<float> textEmbeddings, PinnedBuffer<float> noise) =>
+        inner.Bind(shape, latents, timesteps, textEmbeddings, noise) is { } call ? new TimedNoisePredictorCall(call, timer) : null;
 
     private async ValueTask AwaitAsync(ValueTask pending, long start)
     {

@@ -17,12 +17,17 @@ public sealed unsafe class FrameDecoder : IDisposable
 {
     private readonly NativeMat _source = new();
     private readonly NativeMat _resized = new();
+
+    // 8-bit level k → k·_scale + _offset in the configured range, applied while deinterleaving.
+    private readonly float _scale;
+    private readonly float _offset;
     private bool _disposed;
 
     /// <summary>Creates a decoder for the given model size and limits (defaults: 512x512, center crop, max 2048x2048).</summary>
     public FrameDecoder(FrameDecoderOptions? options = null)
     {
         Options = options ?? new FrameDecoderOptions();
+        (_scale, _offset) = ImageTensor.FromLevels(Options.Range);
     }
 
     /// <summary>Model size, fit mode and limits.</summary>
@@ -79,7 +84,6 @@ public sealed unsafe class FrameDecoder : IDisposable
             DecodeEncoded(data, info, destination);
         }
 
-        ImageTensor.Normalize(destination, Options.Range);
         return info;
     }
 
@@ -194,7 +198,7 @@ public sealed unsafe class FrameDecoder : IDisposable
             // convert straight from the caller's bytes, no OpenCV involved.
             PrepareBars(g, destination);
             var window = data[((g.CropY * info.Stride) + (g.CropX * 3))..];
-            ImageTensor.DeinterleaveWindow(window, info.Stride, g.CopyWidth, g.CopyHeight, destination, Options.Width, Options.Height, g.DestX, g.DestY, bgr);
+            ImageTensor.DeinterleaveWindow(window, info.Stride, g.CopyWidth, g.CopyHeight, destination, Options.Width, Options.Height, g.DestX, g.DestY, bgr, _scale, _offset);
             return;
         }
 
@@ -297,15 +301,15 @@ public sealed unsafe class FrameDecoder : IDisposable
         var start = image.Data + (g.CropY * step) + (g.CropX * 3);
         var length = ((g.CopyHeight - 1) * step) + (g.CopyWidth * 3);
         var window = new ReadOnlySpan<byte>(start, length);
-        ImageTensor.DeinterleaveWindow(window, step, g.CopyWidth, g.CopyHeight, destination, Options.Width, Options.Height, g.DestX, g.DestY, bgr);
+        ImageTensor.DeinterleaveWindow(window, step, g.CopyWidth, g.CopyHeight, destination, Options.Width, Options.Height, g.DestX, g.DestY, bgr, _scale, _offset);
     }
 
     private void PrepareBars(FitGeometry g, Span<float> destination)
     {
         if (g.HasBars(Options.Width, Options.Height))
         {
-            // Raw level here; Normalize maps it with the rest of the tensor.
-            destination.Fill(Options.PadLevel);
+            // The pad level mapped exactly as the pixel kernels map a byte of that level.
+            destination.Fill((Options.PadLevel * _scale) + _offset);
         }
     }
 }

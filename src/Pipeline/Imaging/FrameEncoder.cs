@@ -43,7 +43,9 @@ public sealed unsafe class FrameEncoder : IDisposable
         var bytes = EncodeCore(tensor, width, height, encoding, out var descriptor, out var inOutput);
         if (!inOutput)
         {
-            EnsureOutput(bytes.Length + (bytes.Length / 4));
+            // Compressed sizes jitter from frame to frame (a pan over a photo: ±20 %); growing to twice
+            // the need when the buffer is too small keeps a live stream from reallocating again.
+            EnsureOutput(bytes.Length, 2 * bytes.Length);
             bytes.CopyTo(_output);
         }
 
@@ -108,7 +110,7 @@ public sealed unsafe class FrameEncoder : IDisposable
         if (raw && !resize)
         {
             var length = width * height * 3;
-            EnsureOutput(length);
+            EnsureOutput(length, length);
             ImageTensor.ToInterleaved(tensor, width, height, _output.AsSpan(0, length), 0, bgr, Range);
             inOutput = true;
             return _output.AsSpan(0, length);
@@ -127,7 +129,7 @@ public sealed unsafe class FrameEncoder : IDisposable
         if (raw)
         {
             var rowBytes = outWidth * 3;
-            EnsureOutput(rowBytes * outHeight);
+            EnsureOutput(rowBytes * outHeight, rowBytes * outHeight);
             var step = image.Step;
             var data = image.Data;
             for (var y = 0; y < outHeight; y++)
@@ -171,12 +173,11 @@ public sealed unsafe class FrameEncoder : IDisposable
         };
     }
 
-    private void EnsureOutput(int length)
+    private void EnsureOutput(int length, int grownLength)
     {
         if (_output.Length < length)
         {
-            // Headroom (callers pass ~1.25x for JPEG) so size jitter between frames does not reallocate.
-            _output = new byte[length];
+            _output = new byte[grownLength];
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace StreamDiffusion.Pipeline.Imaging;
@@ -37,8 +36,8 @@ public static class ImageTensor
             throw new ArgumentException($"Destination holds {destination.Length} floats; a 3x{height}x{width} tensor needs {length}.", nameof(destination));
         }
 
-        DeinterleaveWindow(pixels, stride, width, height, destination[..length], width, height, 0, 0, bgr);
-        Normalize(destination[..length], range);
+        var (scale, offset) = FromLevels(range);
+        DeinterleaveWindow(pixels, stride, width, height, destination[..length], width, height, 0, 0, bgr, scale, offset);
     }
 
     /// <summary>Converts interleaved pixels to a new planar tensor (convenience for tools and tests).</summary>
@@ -77,35 +76,15 @@ public static class ImageTensor
         }
 
         // x·scale + offset puts each value at its 8-bit level + 0.5, so the truncating saturating
-        // conversion rounds to nearest and clamps to 0..255 in one vectorised pass per row.
+        // conversion rounds to nearest and clamps to 0..255.
         var (scale, offset) = range == TensorRange.ZeroToOne ? (255f, 0.5f) : (127.5f, 128f);
-        var floats = ArrayPool<float>.Shared.Rent(width);
-        var bytes = ArrayPool<byte>.Shared.Rent(width);
-        try
+        var green = tensor.Slice(plane, plane);
+        var first = bgr ? tensor.Slice(2 * plane, plane) : tensor[..plane];
+        var third = bgr ? tensor[..plane] : tensor.Slice(2 * plane, plane);
+        for (var y = 0; y < height; y++)
         {
-            var rowFloats = floats.AsSpan(0, width);
-            var rowBytes = bytes.AsSpan(0, width);
-            for (var c = 0; c < 3; c++)
-            {
-                var channel = bgr ? 2 - c : c;
-                for (var y = 0; y < height; y++)
-                {
-                    // TensorPrimitives has no (span, scalar, scalar) MultiplyAdd; two passes over a row that is in L1.
-                    TensorPrimitives.Multiply(tensor.Slice((c * plane) + (y * width), width), scale, rowFloats);
-                    TensorPrimitives.Add(rowFloats, offset, rowFloats);
-                    TensorPrimitives.ConvertSaturating<float, byte>(rowFloats, rowBytes);
-                    var row = destination.Slice(y * stride, width * 3);
-                    for (int x = 0, i = channel; x < rowBytes.Length; x++, i += 3)
-                    {
-                        row[i] = rowBytes[x];
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-            ArrayPool<float>.Shared.Return(floats);
+            var at = y * width;
+            PixelRows.Merge(first.Slice(at, width), green.Slice(at, width), third.Slice(at, width), destination.Slice(y * stride, width * 3), scale, offset);
         }
     }
 
@@ -147,8 +126,8 @@ public static class ImageTensor
 
     /// <summary>
     /// Writes a window of interleaved pixels into planes of a [3, planeHeight, planeWidth] tensor at
-    /// (x, y) as raw 0..255 floats; <see cref="Normalize"/> maps the whole tensor afterwards, in one
-    /// vectorised pass that also covers any pad bars.
+    /// (x, y), each 0..255 value k as k·scale + offset (see <see cref="FromLevels"/>); the rest of
+    /// the planes is left alone.
     /// </summary>
     internal static void DeinterleaveWindow(
         ReadOnlySpan<byte> source,
@@ -160,7 +139,9 @@ public static class ImageTensor
         int planeHeight,
         int x,
         int y,
-        bool bgr)
+        bool bgr,
+        float scale,
+        float offset)
     {
         var plane = planeWidth * planeHeight;
         var first = destination[..plane];
@@ -172,33 +153,17 @@ public static class ImageTensor
         var p2 = bgr ? first : third;
         for (var row = 0; row < height; row++)
         {
-            var src = source.Slice(row * sourceStride, width * 3);
             var at = ((y + row) * planeWidth) + x;
-            var d0 = p0.Slice(at, width);
-            var d1 = second.Slice(at, width);
-            var d2 = p2.Slice(at, width);
-            for (int i = 0, s = 0; i < d0.Length; i++, s += 3)
-            {
-                d0[i] = src[s];
-                d1[i] = src[s + 1];
-                d2[i] = src[s + 2];
-            }
+            PixelRows.Split(source.Slice(row * sourceStride, width * 3), p0.Slice(at, width), second.Slice(at, width), p2.Slice(at, width), scale, offset);
         }
     }
 
-    /// <summary>Maps raw 0..255 values in place to <paramref name="range"/>.</summary>
-    internal static void Normalize(Span<float> values, TensorRange range)
-    {
-        if (range == TensorRange.ZeroToOne)
-        {
-            TensorPrimitives.Multiply(values, 1f / 255f, values);
-        }
-        else
-        {
-            TensorPrimitives.Multiply(values, 2f / 255f, values);
-            TensorPrimitives.Add(values, -1f, values);
-        }
-    }
+    /// <summary>
+    /// The k·scale + offset that maps an 8-bit level k to <paramref name="range"/>: a multiply then
+    /// an add, rounded as two float operations (the pixel kernels and the pad fill use the same).
+    /// </summary>
+    internal static (float Scale, float Offset) FromLevels(TensorRange range) =>
+        range == TensorRange.ZeroToOne ? (1f / 255f, 0f) : (2f / 255f, -1f);
 
     private static int CheckInterleaved(int length, int width, int height, int stride, string name)
     {

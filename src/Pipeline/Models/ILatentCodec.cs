@@ -1,3 +1,5 @@
+using StreamDiffusion.Pipeline.Models.Onnx;
+
 namespace StreamDiffusion.Pipeline.Models;
 
 /// <summary>
@@ -15,4 +17,24 @@ public interface ILatentCodec
 
     /// <summary>Decodes latents into images in [−1,1].</summary>
     void Decode(ReadOnlySpan<float> latents, int batch, int height, int width, Span<float> images);
+
+    /// <summary>
+    /// Binds an encode of <paramref name="batch"/> images of height x width to fixed buffers once,
+    /// so repeated calls create no tensors and copy nothing; null when this codec cannot bind (a
+    /// float16 graph, a test double), and callers then use <see cref="Encode"/>.
+    /// </summary>
+    /// <param name="batch">Images per call.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="images">Input: batch·3·height·width floats in [−1,1] (may be changed by a run).</param>
+    /// <param name="latents">Output: batch·4·(height/8)·(width/8) floats.</param>
+    ILatentCodecCall? BindEncode(int batch, int height, int width, PinnedBuffer<float> images, PinnedBuffer<float> latents) => null;
+
+    /// <summary>Binds a decode to fixed buffers once (see <see cref="BindEncode"/>); null when this codec cannot bind.</summary>
+    /// <param name="batch">Latents per call.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="latents">Input: batch·4·(height/8)·(width/8) floats (may be changed by a run).</param>
+    /// <param name="images">Output: batch·3·height·width floats in [−1,1].</param>
+    ILatentCodecCall? BindDecode(int batch, int height, int width, PinnedBuffer<float> latents, PinnedBuffer<float> images) => null;
 }

@@ -1,3 +1,5 @@
+using StreamDiffusion.Pipeline.Models.Onnx;
+
 namespace StreamDiffusion.Pipeline.Models;
 
 /// <summary>
@@ -27,4 +29,16 @@ public interface INoisePredictor
         Memory<float> noise,
         LatentShape shape,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Binds calls of <paramref name="shape"/> to fixed buffers once, so repeated calls create no
+    /// tensors and copy nothing; null when this predictor cannot bind (a float16 or scalar-timestep
+    /// graph, an engine, a test double), and callers then use <see cref="PredictNoiseAsync"/>.
+    /// </summary>
+    /// <param name="shape">The latent shape of every call (its batch included).</param>
+    /// <param name="latents">Input: shape.Length floats.</param>
+    /// <param name="timesteps">Input: shape.TimestepCount floats.</param>
+    /// <param name="textEmbeddings">Input: shape.Batch [77, D] embeddings.</param>
+    /// <param name="noise">Output: shape.Length floats.</param>
+    INoisePredictorCall? Bind(LatentShape shape, PinnedBuffer<float> latents, PinnedBuffer<float> timesteps, PinnedBuffer<float> textEmbeddings, PinnedBuffer<float> noise) => null;
 }

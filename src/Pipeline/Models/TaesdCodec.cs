@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Models;
 
@@ -50,6 +51,26 @@ public sealed class TaesdCodec : ILatentCodec
         {
             System.Buffers.ArrayPool<float>.Shared.Return(shifted);
         }
+    }
+
+    /// <inheritdoc />
+    public ILatentCodecCall? BindEncode(int batch, int height, int width, PinnedBuffer<float> images, PinnedBuffer<float> latents)
+    {
+        var imageLength = batch * 3 * height * width;
+        var call = _encoder.Bind(images, [batch, 3, height, width], latents, [batch, 4, height / 8, width / 8]);
+
+        // [−1,1] → [0,1] in place, as Encode does into its copy.
+        return call is null ? null : new BoundLatentCodecCall(call, images, imageLength, ImagesInZeroOne ? (0.5f, 0.5f) : null, latents, 0, null);
+    }
+
+    /// <inheritdoc />
+    public ILatentCodecCall? BindDecode(int batch, int height, int width, PinnedBuffer<float> latents, PinnedBuffer<float> images)
+    {
+        var imageLength = batch * 3 * height * width;
+        var call = _decoder.Bind(latents, [batch, 4, height / 8, width / 8], images, [batch, 3, height, width]);
+
+        // [0,1] → [−1,1] in place, as Decode does.
+        return call is null ? null : new BoundLatentCodecCall(call, latents, 0, null, images, imageLength, ImagesInZeroOne ? (2f, -1f) : null);
     }
 
     /// <inheritdoc />

@@ -51,6 +51,32 @@ public sealed class TaesdModel : OnnxModel
         }
     }
 
+    /// <summary>
+    /// Binds the graph to fixed buffers for one shape (see <see cref="OnnxBoundCall"/>); null when
+    /// the graph is not float32 in and out (a float16 export goes through <see cref="Run"/>, which converts).
+    /// </summary>
+    public OnnxBoundCall? Bind(PinnedBuffer<float> input, long[] inputShape, PinnedBuffer<float> output, long[] outputShape)
+    {
+        ThrowIfDisposed();
+        if (_input.ElementType != TensorElementType.Float || _output.ElementType != TensorElementType.Float)
+        {
+            return null;
+        }
+
+        var call = CreateBoundCall();
+        try
+        {
+            call.BindInput(_input.Name, input, inputShape);
+            call.BindOutput(_output.Name, output, outputShape);
+            return call;
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Runs the graph on a [batch, channels, height, width] tensor.</summary>
     public void Run(ReadOnlySpan<float> values, long[] shape, Span<float> result)
     {

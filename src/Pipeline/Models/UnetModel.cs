@@ -185,6 +185,72 @@ public sealed class UnetModel : OnnxModel, INoisePredictor
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Binds float32 sample / embeddings / output with a per-item (or per-frame) timestep of any
+    /// supported integer or float32 type; a scalar-timestep graph (one call per run of equal
+    /// timesteps) and float16 graphs return null and take the converting path.
+    /// </remarks>
+    public INoisePredictorCall? Bind(LatentShape shape, PinnedBuffer<float> latents, PinnedBuffer<float> timesteps, PinnedBuffer<float> textEmbeddings, PinnedBuffer<float> noise)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(timesteps);
+        const TensorElementType float32 = TensorElementType.Float;
+        if (HasScalarTimestep || _sample.ElementType != float32 || _hidden.ElementType != float32 || _output.ElementType != float32
+            || (_timestepCond is not null && _timestepCond.ElementType != float32) || _timestep.ElementType == TensorElementType.Float16
+            || (!IsVideo && shape.Frames != 1))
+        {
+            return null;
+        }
+
+        long[] sampleShape = IsVideo
+            ? [shape.Batch, shape.Channels, shape.Frames, shape.Height, shape.Width]
+            : [shape.Batch, shape.Channels, shape.Height, shape.Width];
+        long[] timestepShape = IsVideo ? [shape.Batch, shape.Frames] : [shape.Batch];
+        var call = CreateBoundCall();
+        try
+        {
+            call.BindInput(_sample.Name, latents, sampleShape);
+            call.BindInput(_hidden.Name, textEmbeddings, [shape.Batch, TextEncoderModel.SequenceLength, HiddenSize]);
+            PinnedBuffer<long>? longs = null;
+            PinnedBuffer<int>? ints = null;
+            switch (_timestep.ElementType)
+            {
+                case TensorElementType.Int64:
+                    longs = new PinnedBuffer<long>(shape.TimestepCount);
+                    call.BindInput(_timestep.Name, longs, timestepShape);
+                    break;
+                case TensorElementType.Int32:
+                    ints = new PinnedBuffer<int>(shape.TimestepCount);
+                    call.BindInput(_timestep.Name, ints, timestepShape);
+                    break;
+                default:
+                    call.BindInput(_timestep.Name, timesteps, timestepShape);
+                    break;
+            }
+
+            if (_timestepCond is not null && _timestepCondRow is not null)
+            {
+                // Constant per model: filled once for the bound batch.
+                var rows = new PinnedBuffer<float>(shape.Batch * _timestepCondRow.Length);
+                for (var b = 0; b < shape.Batch; b++)
+                {
+                    _timestepCondRow.CopyTo(rows.Span[(b * _timestepCondRow.Length)..]);
+                }
+
+                call.BindInput(_timestepCond.Name, rows, [shape.Batch, _timestepCondRow.Length]);
+            }
+
+            call.BindOutput(_output.Name, noise, sampleShape);
+            return new UnetBoundCall(call, timesteps, shape.TimestepCount, longs, ints);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Video denoiser: ε for clips [B,C,F,h,w] with per-frame timesteps [B,F].</summary>
     public void PredictClipNoise(ReadOnlySpan<float> clips, ReadOnlySpan<float> timesteps, ReadOnlySpan<float> textEmbeddings, Span<float> noise, int batch, int channels, int frames, int height, int width)
     {

@@ -7,7 +7,7 @@ using StreamDiffusion.Pipeline.Models;
 namespace StreamDiffusion.StreamHost.Cli;
 
 /// <summary>
-/// <c>bench [--model DIR|default] [--compute-layers N] [--compute-channels N] [--size 512] [--frames N]
+/// <c>bench [--model DIR|default] [--compute-layers N] [--compute-channels N] [--size 512] [--sizes 256,512,768] [--frames N]
 /// [--warmup N] [--filter-frames N] [--photo FILE] [--provider cpu|cuda|tensorrt] [--threads N]
 /// [--spinning] [--thread-pools per-session|global] [--quick] [--json]</c>:
 /// runs <see cref="PipelineBenchmark"/> in this process and prints a table of the ratios (DESIGN.md section 8).
@@ -32,6 +32,10 @@ public static class BenchCommand
         ("ssf_moving_unet_calls_saved", "similarity filter: UNet calls saved, moving input"),
         ("engine_batched_vs_separate_4_streams", "4 streams on one micro-batching engine over an engine each"),
         ("overhead_ms_per_frame", "ms per frame outside the ONNX sessions (JPEG excluded)"),
+        ("overhead_parts_ms[rgb24_tensor_conversion]", "of which: RGB24 <-> tensor conversion, both directions"),
+        ("overhead_parts_ms[engine_hand_off_wait]", "of which: submission to start of the frame's engine calls"),
+        ("overhead_parts_ms[rest]", "of which: staging copies, scheduler math, bookkeeping"),
+        ("outside_onnx_share", "share of a single-stream frame outside the ONNX sessions"),
         ("frame_ms_single_stream", "ms per frame, one stream, raw RGB24 in and out"),
         ("fps_4_streams_shared", "frames/s of 4 streams on the shared engine"),
         ("onnx_floor_ms_per_frame", "ms of the frame's ONNX calls back to back in a bare loop"),
@@ -52,6 +56,7 @@ public static class BenchCommand
         var frames = new Option<int>("--frames") { Description = "Timed frames per contender of each measurement", DefaultValueFactory = _ => defaults.Frames };
         var warmup = new Option<int>("--warmup") { Description = "Untimed frames per contender first (fills the Stream Batch buffer)", DefaultValueFactory = _ => defaults.Warmup };
         var filterFrames = new Option<int>("--filter-frames") { Description = "Frames per similarity-filter input (static and moving)", DefaultValueFactory = _ => defaults.FilterFrames };
+        var sizes = new Option<string?>("--sizes") { Description = "Also run the overhead phase at these frame sizes, comma-separated (e.g. 256,512,768): overhead_by_size in the report" };
         var photo = new Option<FileInfo?>("--photo") { Description = "Photo the moving input pans over (default: a generated test card)" };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or tensorrt", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda", "tensorrt");
@@ -64,7 +69,7 @@ public static class BenchCommand
 
         var command = new Command("bench", "Measure Stream Batch, residual CFG, the similarity filter, engine batching, overhead and allocations on this machine")
         {
-            model, computeLayers, computeChannels, size, frames, warmup, filterFrames, photo, provider, threads, spinning, threadPools, quick, json,
+            model, computeLayers, computeChannels, size, sizes, frames, warmup, filterFrames, photo, provider, threads, spinning, threadPools, quick, json,
         };
         command.Subcommands.Add(LongVideoBenchCommand.Create());
 
@@ -106,6 +111,7 @@ public static class BenchCommand
 
             try
             {
+                options = options with { OverheadSizes = ParseSizes(parseResult.GetValue(sizes)) };
                 options.Validate();
                 var report = await RunAsync(options, console, cancellationToken).ConfigureAwait(false);
                 Write(report, console);
@@ -219,6 +225,10 @@ public static class BenchCommand
         "ssf_moving_unet_calls_saved" => report.SsfMovingUnetCallsSaved,
         "engine_batched_vs_separate_4_streams" => report.EngineBatchedVsSeparate4Streams,
         "overhead_ms_per_frame" => report.OverheadMsPerFrame,
+        "overhead_parts_ms[rgb24_tensor_conversion]" => report.OverheadPartsMs["rgb24_tensor_conversion"],
+        "overhead_parts_ms[engine_hand_off_wait]" => report.OverheadPartsMs["engine_hand_off_wait"],
+        "overhead_parts_ms[rest]" => report.OverheadPartsMs["rest"],
+        "outside_onnx_share" => report.OutsideOnnxShare,
         "frame_ms_single_stream" => report.FrameMsSingleStream,
         "fps_4_streams_shared" => report.FramesPerSecond4Streams,
         "onnx_floor_ms_per_frame" => report.OnnxFloorMsPerFrame,
@@ -228,6 +238,27 @@ public static class BenchCommand
         "alloc_bytes_per_frame" => report.AllocBytesPerFrame,
         _ => double.NaN,
     };
+
+    // "256,512,768" → [256, 512, 768]; a bad entry is an ArgumentException naming it (exit code 1).
+    private static int[] ParseSizes(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var result = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out result[i]))
+            {
+                throw new ArgumentException($"sizes: '{parts[i]}' is not a whole number of pixels (expected e.g. 256,512,768)", nameof(text));
+            }
+        }
+
+        return result;
+    }
 
     private static string Format(double value) =>
         Math.Abs(value) >= 1000 ? value.ToString("N0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -21,6 +21,9 @@ public sealed class PipelineBenchmarkTests
         "ssf_moving_unet_calls_saved",
         "engine_batched_vs_separate_4_streams",
         "overhead_ms_per_frame",
+        "overhead_parts_ms",
+        "outside_onnx_share",
+        "overhead_by_size",
         "codec_ms_per_frame",
         "alloc_bytes_per_frame",
         "machine",
@@ -80,6 +83,9 @@ public sealed class PipelineBenchmarkTests
         Assert.True(still > moving, $"static {still} should save more than moving {moving}");
 
         Assert.True(root.GetProperty("overhead_ms_per_frame").GetDouble() is > 0 and < 10_000);
+        Assert.InRange(root.GetProperty("outside_onnx_share").GetDouble(), 0, 1);
+        Assert.Equal(["engine_hand_off_wait", "rest", "rgb24_tensor_conversion"], root.GetProperty("overhead_parts_ms").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["128"], root.GetProperty("overhead_by_size").EnumerateObject().Select(p => p.Name));
         Assert.True(root.GetProperty("codec_ms_per_frame").GetDouble() is > 0 and < 10_000);
         Assert.True(root.GetProperty("alloc_bytes_per_frame").GetDouble() >= 0);
 
@@ -131,6 +137,9 @@ public sealed class PipelineBenchmarkTests
             SsfMovingUnetCallsSaved = 0.2,
             EngineBatchedVsSeparate4Streams = 1.1,
             OverheadMsPerFrame = 3,
+            OverheadPartsMs = new Dictionary<string, double> { ["rgb24_tensor_conversion"] = 0.5, ["engine_hand_off_wait"] = 0.25, ["rest"] = 0.25 },
+            OutsideOnnxShare = 0.1,
+            OverheadBySize = new Dictionary<string, OverheadAtSize> { ["512"] = new(30, 27, 3, 0.5, 0.25, 0.25, 0.1, 26, 512) },
             CodecMsPerFrame = 4,
             AllocBytesPerFrame = 512,
             Machine = new BenchmarkMachine(2, "cpu", "os", ".NET", "1.0", "Cpu", 1),
@@ -167,5 +176,47 @@ public sealed class PipelineBenchmarkTests
         Assert.Equal(2.5, json.RootElement.GetProperty("stream_batch_vs_sequential").GetProperty("4").GetDouble());
         Assert.Equal("Cpu", json.RootElement.GetProperty("machine").GetProperty("ort_provider").GetString());
         Assert.Equal(8, json.RootElement.GetProperty("settings").GetProperty("shared_max_batch").GetInt32());
+        Assert.Equal(0.25, json.RootElement.GetProperty("overhead_parts_ms").GetProperty("engine_hand_off_wait").GetDouble());
+        Assert.Equal(0.1, json.RootElement.GetProperty("outside_onnx_share").GetDouble());
+        var at512 = json.RootElement.GetProperty("overhead_by_size").GetProperty("512");
+        Assert.Equal(
+            ["alloc_bytes_per_frame", "conversion_ms", "engine_hand_off_wait_ms", "frame_ms", "onnx_floor_ms", "onnx_ms", "outside_onnx_share", "overhead_ms", "rest_ms"],
+            at512.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Quick_run_with_more_sizes_reports_the_overhead_and_its_parts_at_each()
+    {
+        var options = BenchmarkOptions.QuickPreset with { OverheadSizes = [64, 128, 192] };
+
+        var report = await PipelineBenchmark.RunAsync(options);
+
+        // The run's own size once, plus each further size, with consistent parts.
+        Assert.Equal(["128", "192", "64"], report.OverheadBySize.Keys.Order(StringComparer.Ordinal));
+        foreach (var (size, figures) in report.OverheadBySize)
+        {
+            Assert.True(figures.FrameMs > 0 && figures.OnnxMs > 0 && figures.OnnxFloorMs > 0, $"{size}: {figures}");
+            Assert.True(figures.OverheadMs > 0 && figures.OverheadMs < figures.FrameMs, $"{size}: {figures}");
+            Assert.Equal(figures.OverheadMs / figures.FrameMs, figures.OutsideOnnxShare, 1e-9);
+            Assert.True(figures.ConversionMs > 0 && figures.EngineHandOffWaitMs >= 0 && figures.RestMs >= 0, $"{size}: {figures}");
+            Assert.True(figures.AllocBytesPerFrame >= 0, $"{size}: {figures}");
+        }
+
+        // The top-level figures are the run's own size.
+        var own = report.OverheadBySize["128"];
+        Assert.Equal(report.OverheadMsPerFrame, own.OverheadMs);
+        Assert.Equal(report.OutsideOnnxShare, own.OutsideOnnxShare);
+        Assert.Equal(own.ConversionMs, report.OverheadPartsMs["rgb24_tensor_conversion"]);
+        Assert.Equal(own.EngineHandOffWaitMs, report.OverheadPartsMs["engine_hand_off_wait"]);
+        Assert.Equal(own.RestMs, report.OverheadPartsMs["rest"]);
+    }
+
+    [Fact]
+    public async Task A_bad_extra_size_is_refused_before_any_work()
+    {
+        var options = BenchmarkOptions.QuickPreset with { OverheadSizes = [256, 100] };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => PipelineBenchmark.RunAsync(options));
+        Assert.Contains("got 100", error.Message, StringComparison.Ordinal);
     }
 }

@@ -87,4 +87,40 @@ public class AllocationTests(ITestOutputHelper output)
         Assert.True(encodeJpeg < 1024, $"{encodeJpeg} B/frame");
         Assert.True(encodePng < 1024, $"{encodePng} B/frame");
     }
+
+    [Fact]
+    public void JpegEncode_OfFramesWhoseSizeJitters_DoesNotReallocate()
+    {
+        // A live stream's JPEG sizes wander from frame to frame; growing the output buffer just to the
+        // need each time it is exceeded reallocated it every few frames (~40 KB a time at 512x512).
+        var tensors = new List<float[]>();
+        using var decoder = new FrameDecoder();
+        foreach (var name in new[] { "rocket.jpg", "astronaut.png", "coffee.png", "chelsea.png" })
+        {
+            var tensor = new float[decoder.Options.TensorLength];
+            decoder.Decode(TestImages.Bytes(name), name.EndsWith(".png", StringComparison.Ordinal) ? FrameDescriptor.Png : FrameDescriptor.Jpeg, tensor);
+            tensors.Add(tensor);
+        }
+
+        using var encoder = new FrameEncoder();
+        var sizes = new HashSet<int>();
+        var frame = 0;
+
+        // Smallest first, so every later frame is a larger one than the buffer was sized for; the
+        // smallest photo compresses to under half the others, more jitter than a live stream has.
+        tensors.Sort((a, b) => encoder.Encode(a, 512, 512, FrameEncoding.DefaultJpeg).Data.Length.CompareTo(encoder.Encode(b, 512, 512, FrameEncoding.DefaultJpeg).Data.Length));
+        tensors.RemoveAt(0);
+        using var fresh = new FrameEncoder();
+        fresh.Encode(tensors[0], 512, 512, FrameEncoding.DefaultJpeg);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++, frame++)
+        {
+            sizes.Add(fresh.Encode(tensors[frame % tensors.Count], 512, 512, FrameEncoding.DefaultJpeg).Data.Length);
+        }
+
+        var perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 20.0;
+        output.WriteLine($"JPEG sizes {string.Join(", ", sizes.Order())}: {perFrame:F1} B/frame");
+        Assert.True(sizes.Max() > sizes.Min() * 1.25, "the frames should differ in compressed size by more than the old 1.25x headroom");
+        Assert.True(perFrame < 1024, $"{perFrame} B/frame");
+    }
 }

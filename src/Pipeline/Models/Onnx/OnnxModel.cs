@@ -42,6 +42,26 @@ public abstract class OnnxModel : IDisposable
     /// <summary>Run options shared by every call on this session.</summary>
     internal RunOptions RunOptions { get; } = new();
 
+    /// <summary>
+    /// Where the buffers of an <see cref="OnnxBoundCall"/> live: pinned host memory. A CUDA build
+    /// binding device buffers would return the device's memory info here.
+    /// </summary>
+    internal OrtMemoryInfo BindingMemory => OrtMemoryInfo.DefaultInstance;
+
+    /// <summary>Starts binding one call shape to fixed buffers.</summary>
+    internal OnnxBoundCall CreateBoundCall()
+    {
+        ThrowIfDisposed();
+        return new OnnxBoundCall(this);
+    }
+
+    /// <summary>Runs the session on an I/O binding (see <see cref="OnnxBoundCall"/>).</summary>
+    internal void RunBound(OrtIoBinding binding)
+    {
+        ThrowIfDisposed();
+        Session.RunWithBinding(RunOptions, binding);
+    }
+
     public void Dispose()
     {
         Dispose(true);

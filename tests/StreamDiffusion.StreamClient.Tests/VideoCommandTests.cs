@@ -60,7 +60,7 @@ public sealed class VideoCommandTests(VideoPackFixture pack) : IClassFixture<Vid
     public async Task Video_verb_writes_a_file_OpenCV_reads_with_every_frame()
     {
         await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, pack.Settings);
-        var file = _media.Path("fox.avi");
+        var file = _media.Path("fox.mp4");
 
         var (code, text, error) = await RunAsync(
             "video", "--server", host.GrpcAddress.ToString(), "--prompt", "a red fox running through snow", "--frames", "24",

@@ -78,6 +78,13 @@ public static partial class WebSocketVideoEndpoint
             // The client stopped the video (closed the socket) or went away.
             description = "video stopped";
         }
+        catch (OperationCanceledException)
+        {
+            // Not the client: the host is draining (the session's lease was cancelled).
+            status = WebSocketCloseStatus.EndpointUnavailable;
+            description = "the host is shutting down";
+            await writer.TryWriteErrorAsync(StatusCode.Unavailable, description).ConfigureAwait(false);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogFailed(logger, peer, ex);

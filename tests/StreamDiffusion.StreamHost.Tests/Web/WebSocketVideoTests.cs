@@ -240,4 +240,21 @@ public sealed class WebSocketVideoTests(DiffusionHostFixture fixture) : IClassFi
         Assert.Empty(await ReadToCloseAndAnswerAsync(first));
         Assert.Equal(WebSocketCloseStatus.NormalClosure, first.Socket.CloseStatus);
     }
+
+    [Fact]
+    public async Task A_video_still_running_at_the_drain_deadline_ends_with_unavailable_and_1001()
+    {
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings("Capacity:DrainTimeout=00:00:00.2"));
+        await using var client = await WsClient.ConnectAsync(host.HttpAddress, "/ws/video");
+        await client.SendTextAsync(Request());
+        Assert.NotNull(await client.ReceiveFrameAsync());
+
+        var stopping = host.StopAsync();
+        var error = await NextOfTypeAsync(client, "error");
+        Assert.Equal("UNAVAILABLE", error.GetProperty("code").GetString());
+        Assert.Contains("shutting down", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await ReadToCloseAndAnswerAsync(client);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, client.Socket.CloseStatus);
+        await stopping;
+    }
 }

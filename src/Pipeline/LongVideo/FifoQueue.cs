@@ -34,6 +34,8 @@ public sealed class FifoQueue
     private readonly int[] _naturalOrder;
     private readonly GaussianNoiseGenerator _noise;
     private readonly LatentShape _requestShape;
+    private SubjectMemory? _memory;
+    private int _guidedFromLevel;
 
     /// <summary>Creates a queue of zero latents (fill it with <see cref="Slot"/> / <see cref="Embedding"/> before iterating).</summary>
     /// <param name="schedule">Noise layout.</param>
@@ -96,6 +98,12 @@ public sealed class FifoQueue
     /// <summary>Per-slot step rule.</summary>
     public FifoSampler Sampler { get; }
 
+    /// <summary>The subject memory that guides the noisier slots; null when guidance is off.</summary>
+    public SubjectMemory? Memory => _memory;
+
+    /// <summary>Lowest level the subject memory guides (the noisier slots from there to the tail).</summary>
+    public int GuidedFromLevel => _guidedFromLevel;
+
     /// <summary>The shape of the one denoiser request an iteration makes.</summary>
     public LatentShape RequestShape => _requestShape;
 
@@ -121,6 +129,25 @@ public sealed class FifoQueue
     {
         _enteredLevel[CheckSlot(slot)] = Schedule.LevelOf(slot);
         _steps[slot] = 0;
+    }
+
+    /// <summary>
+    /// Turns self-recurrent guidance on (or off with null): from the next iteration, every slot at level
+    /// <paramref name="fromLevel"/> or noisier takes one <see cref="SubjectMemory.Guide"/> step with the ε its
+    /// window predicted, before that ε steps it to the next level. The bank only changes between iterations,
+    /// so the result still does not depend on window order.
+    /// </summary>
+    public void UseGuidance(SubjectMemory? memory, int fromLevel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromLevel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fromLevel, Schedule.Levels);
+        if (memory is not null && memory.Channels * memory.Plane != FrameLength)
+        {
+            throw new ArgumentException($"the memory holds {memory.Channels * memory.Plane} floats a frame, the queue {FrameLength}", nameof(memory));
+        }
+
+        _memory = memory;
+        _guidedFromLevel = fromLevel;
     }
 
     /// <summary>
@@ -234,6 +261,11 @@ public sealed class FifoQueue
             var latent = Slot(slot);
             var level = Schedule.LevelOf(slot);
             Schedule.Schedule.ConvertToEpsilon(latent, epsilon, Schedule.Timesteps[level]);
+            if (_memory is not null && level >= _guidedFromLevel)
+            {
+                _memory.Guide(latent, epsilon, Schedule.Schedule, Schedule.Timesteps[level]);
+            }
+
             if (Sampler == FifoSampler.Ddim)
             {
                 Schedule.Ddim(level).Apply(latent, epsilon, latent);

@@ -31,7 +31,7 @@ public static class LongVideoBenchmark
         }
         else
         {
-            await using var generator = await LongVideoGenerator.CreateAsync(runtime, options with { Lookahead = contender.Lookahead, CoherentTail = contender.CoherentTail }, cancellationToken).ConfigureAwait(false);
+            await using var generator = await LongVideoGenerator.CreateAsync(runtime, options with { Lookahead = contender.Lookahead, CoherentTail = contender.CoherentTail, SubjectGuidance = contender.Guidance }, cancellationToken).ConfigureAwait(false);
             long steady = 0;
             for (int k = 0; k < frames; k++)
             {

@@ -5,9 +5,10 @@ namespace StreamDiffusion.Pipeline.LongVideo;
 /// <param name="Independent">Every frame sampled on its own from fresh noise (no queue).</param>
 /// <param name="Lookahead">FIFO with lookahead windows.</param>
 /// <param name="CoherentTail">FIFO with Ouroboros-style coherent tail sampling.</param>
-public readonly record struct LongVideoContender(string Name, bool Independent, bool Lookahead, bool CoherentTail)
+/// <param name="Guidance">FIFO with subject memory and self-recurrent guidance.</param>
+public readonly record struct LongVideoContender(string Name, bool Independent, bool Lookahead, bool CoherentTail, bool Guidance = false)
 {
-    /// <summary>The contenders the issue asks for, cheapest first (guidance is not one: see docs/long-video.md).</summary>
+    /// <summary>The contenders the issue asks for, cheapest first; each "+" adds one technique.</summary>
     public static IReadOnlyList<LongVideoContender> All { get; } =
     [
         new("independent", true, false, false),
@@ -15,5 +16,6 @@ public readonly record struct LongVideoContender(string Name, bool Independent, 
         new("fifo+lookahead", false, true, false),
         new("fifo+tail", false, false, true),
         new("fifo+lookahead+tail", false, true, true),
+        new("fifo+tail+guidance", false, false, true, true),
     ];
 }

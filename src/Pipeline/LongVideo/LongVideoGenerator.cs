@@ -22,6 +22,7 @@ public sealed class LongVideoGenerator : IAsyncDisposable
     private readonly FifoQueue _queue;
     private readonly FifoSchedule _schedule;
     private readonly CoherentTailSampler? _tail;
+    private readonly SubjectMemory? _memory;
     private readonly GaussianNoiseGenerator _noise;
     private readonly IReadOnlyList<VideoPromptKeyframe> _keyframes;
     private readonly float[][] _keyframeEmbeddings;
@@ -48,6 +49,14 @@ public sealed class LongVideoGenerator : IAsyncDisposable
         _queue = new FifoQueue(_schedule, frame, runtime.EmbeddingLength, runtime.Pack.Unet.IsVideo, options.Sampler, options.Seed);
         _tail = options.CoherentTail ? new CoherentTailSampler(4, frame.Height, frame.Width, options.Seed, options.TailCutoff) : null;
         _noise = new GaussianNoiseGenerator(options.Seed, 0x51554555);
+        if (options.SubjectGuidance)
+        {
+            // The noisier half of the queue is guided: there x̂₀ is still vague and a nudge shapes the subject;
+            // the cleaner half keeps its own detail.
+            _memory = new SubjectMemory(4, frame.Height, frame.Width, options.GuidanceMomentum, options.GuidanceStep);
+            _queue.UseGuidance(_memory, _schedule.Levels / 2);
+        }
+
         _slotPrompts = new string[_schedule.SlotCount];
         _headLatent = new float[_queue.FrameLength];
         _newTail = new float[_queue.FrameLength];
@@ -60,6 +69,9 @@ public sealed class LongVideoGenerator : IAsyncDisposable
 
     /// <summary>The queue (for diagnostics and measurement).</summary>
     public FifoQueue Queue => _queue;
+
+    /// <summary>The subject memory when guidance is on, else null.</summary>
+    public SubjectMemory? Memory => _memory;
 
     /// <summary>Floats of one latent frame.</summary>
     public int LatentLength => _queue.FrameLength;
@@ -148,6 +160,7 @@ public sealed class LongVideoGenerator : IAsyncDisposable
         await _queue.IterateAsync(_runtime.Denoiser, cancellationToken).ConfigureAwait(false);
         var denoised = Stopwatch.GetTimestamp();
         _queue.CopyHead(_headLatent);
+        _memory?.Update(_headLatent);
         var prompt = _slotPrompts[_schedule.HeadSlot];
         Advance();
         if (!latent.IsEmpty)

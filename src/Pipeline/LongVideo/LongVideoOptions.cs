@@ -36,6 +36,19 @@ public sealed record LongVideoOptions
     /// <summary>Low-pass cutoff of the coherent tail (fraction of the normalised frequency).</summary>
     public double TailCutoff { get; init; } = CoherentTailSampler.DefaultCutoff;
 
+    /// <summary>
+    /// Subject memory and self-recurrent guidance (<see cref="SubjectMemory"/>): the noisier half of the queue is
+    /// nudged toward a moving average of the head frames' clean latents. Off by default (see docs/long-video.md
+    /// for the measurement).
+    /// </summary>
+    public bool SubjectGuidance { get; init; }
+
+    /// <summary>Guidance step size η in (0, 1] (clipped per level to ᾱ_t).</summary>
+    public double GuidanceStep { get; init; } = SubjectMemory.DefaultStep;
+
+    /// <summary>Moving-average momentum of the subject bank in [0, 1).</summary>
+    public double GuidanceMomentum { get; init; } = SubjectMemory.DefaultMomentum;
+
     /// <summary>Seed of every noise the generation draws.</summary>
     public long Seed { get; init; } = 42;
 
@@ -83,6 +96,16 @@ public sealed record LongVideoOptions
         if (!(TailCutoff > 0) || TailCutoff > 2)
         {
             throw new ArgumentException($"tail_cutoff: {TailCutoff} must lie in (0, 2]", nameof(TailCutoff));
+        }
+
+        if (!(GuidanceStep > 0 && GuidanceStep <= 1))
+        {
+            throw new ArgumentException($"subject_guidance_step: {GuidanceStep} must lie in (0, 1]", nameof(GuidanceStep));
+        }
+
+        if (!(GuidanceMomentum >= 0 && GuidanceMomentum < 1))
+        {
+            throw new ArgumentException($"guidance_momentum: {GuidanceMomentum} must lie in [0, 1)", nameof(GuidanceMomentum));
         }
     }
 }

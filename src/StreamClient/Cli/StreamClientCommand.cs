@@ -149,6 +149,7 @@ public static class StreamClientCommand
         {
             server, input, output, prompt, fps, size, format, quality, model, frames, show, maxInFlight,
         };
+        root.Subcommands.Add(VideoCommand.Create(console, stopToken));
         root.SetAction((parse, _) =>
         {
             var options = new StreamClientOptions
@@ -207,12 +208,20 @@ public static class StreamClientCommand
     public static GrpcChannel CreateChannel(StreamClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Replicas.Count > 1)
+        return CreateChannel(options.Replicas.Count > 1 ? options.Replicas : [options.Server]);
+    }
+
+    /// <summary>As <see cref="CreateChannel(StreamClientOptions)"/> for a parsed <c>--server</c> list (one or several addresses).</summary>
+    public static GrpcChannel CreateChannel(IReadOnlyList<Uri> servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        ArgumentOutOfRangeException.ThrowIfZero(servers.Count);
+        if (servers.Count > 1)
         {
-            return FailoverChannel.Create(options.Replicas, MaxReceiveMessageBytes);
+            return FailoverChannel.Create(servers, MaxReceiveMessageBytes);
         }
 
-        return GrpcChannel.ForAddress(options.Server, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(servers[0], new GrpcChannelOptions
         {
             MaxReceiveMessageSize = MaxReceiveMessageBytes,
             MaxSendMessageSize = null,

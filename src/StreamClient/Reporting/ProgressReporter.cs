@@ -40,11 +40,21 @@ public sealed class ProgressReporter
     }
 
     /// <summary>Reports until <paramref name="running"/> completes (whatever its outcome).</summary>
-    public async Task RunAsync(StreamSession session, Task running)
+    public Task RunAsync(StreamSession session, Task running)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(running);
         _lastTimestamp = Stopwatch.GetTimestamp();
+        return RunAsync(() => session.Started is null ? null : Next(session), running);
+    }
+
+    /// <summary>
+    /// Reports the line <paramref name="line"/> gives (null: nothing to report yet) until <paramref name="running"/>
+    /// completes: any long call, e.g. a GenerateVideo download.
+    /// </summary>
+    public async Task RunAsync(Func<string?> line, Task running)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(running);
         if (_live)
         {
             await _console.Live(new Text(string.Empty)).AutoClear(true).StartAsync(async context =>
@@ -53,7 +63,7 @@ public sealed class ProgressReporter
                 {
                     await Task.WhenAny(running, Task.Delay(_interval)).ConfigureAwait(false);
                     // One line that never wraps, so the redraw stays in place on a narrow terminal.
-                    context.UpdateTarget(new Text(Next(session)) { Overflow = Overflow.Ellipsis });
+                    context.UpdateTarget(new Text(line() ?? string.Empty) { Overflow = Overflow.Ellipsis });
                     context.Refresh();
                 }
             }).ConfigureAwait(false);
@@ -63,9 +73,9 @@ public sealed class ProgressReporter
         while (!running.IsCompleted)
         {
             await Task.WhenAny(running, Task.Delay(_interval)).ConfigureAwait(false);
-            if (!running.IsCompleted && session.Started is not null)
+            if (!running.IsCompleted && line() is { } text)
             {
-                _console.WriteLine(Next(session));
+                _console.WriteLine(text);
             }
         }
     }

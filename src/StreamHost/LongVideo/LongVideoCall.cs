@@ -52,7 +52,7 @@ internal sealed partial class LongVideoCall(
             OutputEncoding.Raw => ProtoFrameFormat.Rgb24,
             _ => ProtoFrameFormat.Jpeg,
         };
-        LogStarted(sessionId, settings.Model, settings.Width, settings.Height, generator.Queue.Schedule.Levels, options.Lookahead, options.CoherentTail);
+        LogStarted(sessionId, settings.Model, settings.Width, settings.Height, generator.Queue.Schedule.Levels, options.Lookahead, options.CoherentTail, options.Sampler, options.SubjectGuidance);
         var image = new float[generator.ImageLength];
         var buffer = new ArrayBufferWriter<byte>();
         var sent = 0UL;
@@ -96,8 +96,8 @@ internal sealed partial class LongVideoCall(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Long-video session {SessionId} started: model {Model} {Width}x{Height}, queue {Levels}, lookahead {Lookahead}, coherent tail {CoherentTail}")]
-    private partial void LogStarted(string sessionId, string model, int width, int height, int levels, bool lookahead, bool coherentTail);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Long-video session {SessionId} started: model {Model} {Width}x{Height}, queue {Levels}, lookahead {Lookahead}, coherent tail {CoherentTail}, sampler {Sampler}, subject guidance {SubjectGuidance}")]
+    private partial void LogStarted(string sessionId, string model, int width, int height, int levels, bool lookahead, bool coherentTail, FifoSampler sampler, bool subjectGuidance);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Long-video session {SessionId} ended: {Frames} frames in {Seconds:0.0} s, first frame after {TtffMs:0} ms")]
     private partial void LogEnded(string sessionId, ulong frames, double seconds, double ttffMs);

@@ -83,6 +83,28 @@ public static class LongVideoRequestValidator
             throw SessionSettingsValidator.Invalid("quality", $"{request.Quality} is not in 1..100 (0: default {SessionSettingsValidator.DefaultQuality})");
         }
 
+        var sampler = request.Sampler switch
+        {
+            VideoSampler.Unspecified or VideoSampler.Ddim => FifoSampler.Ddim,
+            VideoSampler.Lcm => FifoSampler.Lcm,
+            _ => throw SessionSettingsValidator.Invalid("sampler", $"unknown value {(int)request.Sampler}; use VIDEO_SAMPLER_DDIM or VIDEO_SAMPLER_LCM"),
+        };
+        var step = SubjectMemory.DefaultStep;
+        if (request.HasSubjectGuidanceStep)
+        {
+            if (!request.SubjectGuidance)
+            {
+                throw SessionSettingsValidator.Invalid("subject_guidance_step", "set only together with subject_guidance = true");
+            }
+
+            if (!(request.SubjectGuidanceStep > 0 && request.SubjectGuidanceStep <= 1))
+            {
+                throw SessionSettingsValidator.Invalid("subject_guidance_step", $"{request.SubjectGuidanceStep} is not in (0, 1] (absent: {SubjectMemory.DefaultStep})");
+            }
+
+            step = request.SubjectGuidanceStep;
+        }
+
         var seed = request.HasSeed ? request.Seed : SessionSettingsValidator.DefaultSeed;
         var options = new LongVideoOptions
         {
@@ -93,6 +115,9 @@ public static class LongVideoRequestValidator
             Partitions = partitions,
             Lookahead = request.Lookahead,
             CoherentTail = request.CoherentTail,
+            Sampler = sampler,
+            SubjectGuidance = request.SubjectGuidance,
+            GuidanceStep = step,
             Seed = seed,
         };
         var settings = new SessionSettings

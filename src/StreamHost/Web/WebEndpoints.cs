@@ -6,7 +6,7 @@ namespace StreamDiffusion.StreamHost.Web;
 
 /// <summary>
 /// The browser-facing endpoints of the host (served on its HTTP/1.1 port): the web page at <c>/</c>, the
-/// WebSocket session endpoint <c>/ws/stream</c>, <c>/sessions</c> and <c>/sessions/{id}/mjpeg</c>.
+/// WebSocket session endpoint <c>/ws/stream</c>, long video over a WebSocket <c>/ws/video</c>, <c>/sessions</c> and <c>/sessions/{id}/mjpeg</c>.
 /// </summary>
 public static class WebEndpoints
 {
@@ -35,6 +35,7 @@ public static class WebEndpoints
         }
 
         app.Map("/ws/stream", WebSocketStreamEndpoint.HandleAsync);
+        app.Map("/ws/video", WebSocketVideoEndpoint.HandleAsync);
         app.MapGet("/models", ModelsEndpoint.HandleAsync);
         app.MapGet("/sessions", SessionsEndpoint.HandleAsync);
         app.MapGet("/sessions/{id}/mjpeg", MjpegEndpoint.HandleAsync);

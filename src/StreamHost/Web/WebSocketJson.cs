@@ -30,6 +30,7 @@ public static class WebSocketJson
         ("cfgType", "CFG_TYPE_"),
         ("output_encoding", "OUTPUT_ENCODING_"),
         ("outputEncoding", "OUTPUT_ENCODING_"),
+        ("sampler", "VIDEO_SAMPLER_"),
     ];
 
     /// <summary>Parses the first text message: a SessionConfig.</summary>
@@ -39,6 +40,14 @@ public static class WebSocketJson
     /// <summary>Parses a later text message: a ControlUpdate.</summary>
     /// <exception cref="RpcException">INVALID_ARGUMENT "control: reason".</exception>
     public static ControlUpdate ParseControl(ReadOnlySpan<byte> utf8) => Parse<ControlUpdate>(utf8, "control");
+
+    /// <summary>Parses the first text message of <c>/ws/video</c>: a GenerateVideoRequest.</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT "request: reason".</exception>
+    public static GenerateVideoRequest ParseVideoRequest(ReadOnlySpan<byte> utf8) => Parse<GenerateVideoRequest>(utf8, "request");
+
+    /// <summary>Parses a later text message of <c>/ws/video</c>: a VideoControlRequest (session_id optional).</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT "control: reason".</exception>
+    public static VideoControlRequest ParseVideoControl(ReadOnlySpan<byte> utf8) => Parse<VideoControlRequest>(utf8, "control");
 
     /// <summary>Short lower-case name of an enum value as the protocol writes it ("jpeg", "self", "img2img").</summary>
     public static string ShortName(Enum value, string prefix)

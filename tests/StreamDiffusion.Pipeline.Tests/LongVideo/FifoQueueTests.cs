@@ -207,11 +207,14 @@ public sealed class FifoQueueTests
     [Fact]
     public async Task Memory_stays_constant_over_500_frames()
     {
+        // Every feature on: lookahead, coherent tail, subject memory with guidance.
         var schedule = new FifoSchedule(s_schedule, 4, 2, lookahead: true);
         var queue = NewQueue(schedule, video: true, seed: 2);
         var probe = new ClipProbePredictor { Record = false };
         var floats = queue.BufferFloats;
         var tail = new CoherentTailSampler(4, 4, 4, seed: 1);
+        var memory = new SubjectMemory(4, 4, 4);
+        queue.UseGuidance(memory, schedule.Levels / 2);
         var head = new float[queue.FrameLength];
 
         async Task Frames(int count)
@@ -220,6 +223,7 @@ public sealed class FifoQueueTests
             {
                 await queue.IterateAsync(probe);
                 queue.CopyHead(head);
+                memory.Update(head);
                 tail.Sample(queue.Slot(schedule.TailSlot), schedule.Timesteps[schedule.Levels - 2], 999, s_schedule, head);
                 queue.Shift();
                 head.CopyTo(queue.Slot(schedule.TailSlot));
@@ -233,6 +237,7 @@ public sealed class FifoQueueTests
         var perFrame = (GC.GetAllocatedBytesForCurrentThread() - allocated) / 500.0;
 
         Assert.Equal(floats, queue.BufferFloats);
+        Assert.Equal(520, memory.Updates);
         Assert.True(perFrame < 64, $"{perFrame:0.0} bytes allocated per frame");
         Assert.All(Enumerable.Range(0, schedule.SlotCount), s => Assert.True(queue.Slot(s).ToArray().All(float.IsFinite)));
     }

@@ -200,6 +200,11 @@ public sealed class GenerateVideoTests(DiffusionHostFixture fixture) : IClassFix
         { "partitions-huge", StatusCode.InvalidArgument, "num_partitions" },
         { "size-not-multiple", StatusCode.InvalidArgument, "width" },
         { "unknown-model", StatusCode.NotFound, "model 'no-such-model'" },
+        { "sampler-unknown", StatusCode.InvalidArgument, "sampler" },
+        { "guidance-step-zero", StatusCode.InvalidArgument, "subject_guidance_step" },
+        { "guidance-step-above-one", StatusCode.InvalidArgument, "subject_guidance_step" },
+        { "guidance-step-nan", StatusCode.InvalidArgument, "subject_guidance_step" },
+        { "guidance-step-without-guidance", StatusCode.InvalidArgument, "subject_guidance_step" },
     };
 
     [Theory]
@@ -215,6 +220,11 @@ public sealed class GenerateVideoTests(DiffusionHostFixture fixture) : IClassFix
             "partitions-negative" => Request() is var r1 ? Mutate(r1, r => r.NumPartitions = -1) : null!,
             "partitions-huge" => Request() is var r2 ? Mutate(r2, r => r.NumPartitions = 100000) : null!,
             "size-not-multiple" => Request() is var r3 ? Mutate(r3, r => r.Width = 100) : null!,
+            "sampler-unknown" => Mutate(Request(), r => r.Sampler = (VideoSampler)7),
+            "guidance-step-zero" => Mutate(Request(), r => (r.SubjectGuidance, r.SubjectGuidanceStep) = (true, 0)),
+            "guidance-step-above-one" => Mutate(Request(), r => (r.SubjectGuidance, r.SubjectGuidanceStep) = (true, 1.5f)),
+            "guidance-step-nan" => Mutate(Request(), r => (r.SubjectGuidance, r.SubjectGuidanceStep) = (true, float.NaN)),
+            "guidance-step-without-guidance" => Mutate(Request(), r => r.SubjectGuidanceStep = 0.1f),
             _ => Request() is var r4 ? Mutate(r4, r => r.Model = "no-such-model") : null!,
         };
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -230,6 +240,35 @@ public sealed class GenerateVideoTests(DiffusionHostFixture fixture) : IClassFix
         good.NumFrames = 2;
         using var ok = host.Client.GenerateVideo(good);
         Assert.Equal(2, await ok.ResponseStream.ReadAllAsync().CountAsync());
+    }
+
+    [Fact]
+    public async Task Sampler_and_subject_guidance_fields_reach_the_pipeline()
+    {
+        // Same seed and prompt: the default request is deterministic; the LCM sampler changes every frame, guidance
+        // changes the frames once the bank has formed (the noisier half of the L = 16 queue is guided from frame 1 on,
+        // so the frames leaving the head after about L/2 iterations differ).
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+
+        async Task<List<byte[]>> Frames(Action<GenerateVideoRequest> change)
+        {
+            var request = Request();
+            request.NumFrames = 14;
+            request.OutputEncoding = OutputEncoding.Raw;
+            change(request);
+            using var call = host.Client.GenerateVideo(request);
+            return await call.ResponseStream.ReadAllAsync().Select(f => f.Data.ToByteArray()).ToListAsync();
+        }
+
+        var plain = await Frames(_ => { });
+        var again = await Frames(r => r.Sampler = VideoSampler.Ddim);
+        var lcm = await Frames(r => r.Sampler = VideoSampler.Lcm);
+        var guided = await Frames(r => (r.SubjectGuidance, r.SubjectGuidanceStep) = (true, 0.5f));
+
+        Assert.Equal(plain, again);
+        Assert.NotEqual(plain[0], lcm[0]);
+        Assert.Equal(plain[0], guided[0]);
+        Assert.NotEqual(plain[^1], guided[^1]);
     }
 
     private static GenerateVideoRequest Mutate(GenerateVideoRequest request, Action<GenerateVideoRequest> change)

@@ -77,4 +77,42 @@ public sealed class WebPageTests(DiffusionHostFixture fixture, ITestOutputHelper
             Assert.False(shot.Empty(), name + " was saved");
         }
     }
+
+    [BrowserFact]
+    public async Task Headless_chromium_plays_a_text_to_video_changes_its_prompt_live_and_stops()
+    {
+        var web = Path.Combine(WebTestData.RepoRoot, "tests", "web");
+        if (!Directory.Exists(Path.Combine(web, "node_modules", "playwright-core")))
+        {
+            var (npmExit, npmLog) = await ExternalTools.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], web, TimeSpan.FromMinutes(5));
+            Assert.True(npmExit == 0, "npm ci in tests/web failed: " + npmLog);
+        }
+
+        await using var host = await LoopbackHost.StartAsync(LoopbackHost.WithDiffusion, fixture.Settings());
+        var (exit, log) = await ExternalTools.RunAsync(
+            "node",
+            ["video.test.mjs"],
+            web,
+            TimeSpan.FromMinutes(5),
+            new Dictionary<string, string>
+            {
+                ["SDNET_URL"] = host.HttpAddress.ToString(),
+                ["CHROMIUM_PATH"] = ExternalTools.Find("chromium")!,
+                ["SDNET_SCREENSHOT_DIR"] = Path.Combine(AppContext.BaseDirectory, "web-screenshots"),
+            });
+        output.WriteLine(log);
+        Assert.True(exit == 0, $"video.test.mjs exited with {exit}:\n{log}");
+        Assert.Contains("PASS", log, StringComparison.Ordinal);
+
+        // Stop freed the slot: no session is left.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var sessions = JsonDocument.Parse(await host.Http.GetStringAsync(new Uri("/sessions", UriKind.Relative))).RootElement;
+        while (sessions.GetProperty("sessions").GetArrayLength() > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            sessions = JsonDocument.Parse(await host.Http.GetStringAsync(new Uri("/sessions", UriKind.Relative))).RootElement;
+        }
+
+        Assert.Empty(sessions.GetProperty("sessions").EnumerateArray());
+    }
 }

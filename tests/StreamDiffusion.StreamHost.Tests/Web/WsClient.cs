@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace StreamDiffusion.StreamHost.Tests.Web;
 
-/// <summary>A test client of /ws/stream on <see cref="ClientWebSocket"/>, with a guard timeout on every receive.</summary>
+/// <summary>A test client of /ws/stream (or /ws/video) on <see cref="ClientWebSocket"/>, with a guard timeout on every receive.</summary>
 internal sealed class WsClient : IAsyncDisposable
 {
     private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(90);
@@ -17,10 +17,10 @@ internal sealed class WsClient : IAsyncDisposable
 
     public ClientWebSocket Socket { get; }
 
-    public static async Task<WsClient> ConnectAsync(Uri httpAddress)
+    public static async Task<WsClient> ConnectAsync(Uri httpAddress, string path = "/ws/stream")
     {
         var socket = new ClientWebSocket();
-        var uri = new UriBuilder(httpAddress) { Scheme = "ws", Path = "/ws/stream" }.Uri;
+        var uri = new UriBuilder(httpAddress) { Scheme = "ws", Path = path }.Uri;
         using var cts = new CancellationTokenSource(s_guard);
         await socket.ConnectAsync(uri, cts.Token);
         return new WsClient(socket);

@@ -76,6 +76,15 @@ public sealed record BatchingOptions
     public int Workers { get; init; } = 1;
 
     /// <summary>
+    /// Engine workers replaced in a row after dying (an exception escaping a worker's loop, or an
+    /// <see cref="OutOfMemoryException"/> from a model call) with no successful call between them. One more
+    /// death and the engine stops serving: it fails its queued and later requests with
+    /// <see cref="EngineFaultedException"/> and reports the reason (the host then answers NOT_SERVING to health
+    /// checks). Default 3; 0 never restarts.
+    /// </summary>
+    public int MaxWorkerRestarts { get; init; } = 3;
+
+    /// <summary>
     /// Default settings for an execution provider: <see cref="DefaultCpuWorkers"/> workers on the CPU
     /// provider; one on CUDA and TensorRT, so the device sees one stream of work and batches fill.
     /// </summary>
@@ -93,5 +102,6 @@ public sealed record BatchingOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ClientWindow, TimeSpan.Zero, nameof(ClientWindow));
         ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Workers, 16, nameof(Workers));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxWorkerRestarts, nameof(MaxWorkerRestarts));
     }
 }

@@ -48,4 +48,10 @@ public sealed record BatchingStats(
 
     /// <summary>Model calls that started while another worker's call was running.</summary>
     public long OverlappingCalls { get; init; }
+
+    /// <summary>Engine workers replaced after they died (see <see cref="BatchingOptions.MaxWorkerRestarts"/>).</summary>
+    public long WorkerRestarts { get; init; }
+
+    /// <summary>Why the engine stopped serving; null while it serves.</summary>
+    public string? FaultReason { get; init; }
 }

@@ -35,6 +35,8 @@ internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBat
     public void Unstage(CodecRequest request, int itemOffset)
     {
         var length = request.Key.OutputLength;
-        _output.AsSpan(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+        var output = _output.AsSpan(itemOffset * length, request.Items * length);
+        FiniteOutput.Ensure(output, inner.Name);
+        output.CopyTo(request.Output.Span);
     }
 }

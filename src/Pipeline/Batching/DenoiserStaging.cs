@@ -52,6 +52,8 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     public void Unstage(DenoiseRequest request, int itemOffset)
     {
         var item = request.Key.ItemLength;
-        _noise.AsSpan(itemOffset * item, request.Items * item).CopyTo(request.Noise.Span);
+        var noise = _noise.AsSpan(itemOffset * item, request.Items * item);
+        FiniteOutput.Ensure(noise, "denoiser");
+        noise.CopyTo(request.Noise.Span);
     }
 }

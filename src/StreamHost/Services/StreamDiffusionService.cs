@@ -30,6 +30,7 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
     private readonly LimitsOptions _limits;
     private readonly CapacityOptions _capacity;
     private readonly ILogger _sessionLogger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the service (one per call, as gRPC does).</summary>
     public StreamDiffusionService(
@@ -42,8 +43,10 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         IOptions<CapacityOptions> capacity,
         ILoggerFactory loggerFactory,
         Diffusion.ModelRuntimeRegistry? runtimes = null,
-        LongVideoSessions? videos = null)
+        LongVideoSessions? videos = null,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _runtimes = runtimes;
         _videos = videos;
         ArgumentNullException.ThrowIfNull(limits);
@@ -98,8 +101,9 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
         var processor = await _processors.CreateAsync(model, settings, context.CancellationToken).ConfigureAwait(false);
         await using (processor.ConfigureAwait(false))
         {
+            var fpsCap = FrameRateLimiter.Create(FrameRateLimiter.Effective(_capacity.MaxFramesPerSecondPerStream, settings.MaxFps), _time);
             var session = new StreamSession(requestStream, responseStream, context, settings, processor, lease, _metrics,
-                _limits, _capacity, _sessionLogger, live);
+                _limits, _capacity, _sessionLogger, live, fpsCap);
             await session.RunAsync().ConfigureAwait(false);
         }
     }

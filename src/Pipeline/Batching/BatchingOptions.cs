@@ -34,6 +34,9 @@ public sealed record BatchingOptions
     /// </remarks>
     public const int DefaultCpuWorkers = 4;
 
+    /// <summary>Default <see cref="MaxWorkerRestarts"/>.</summary>
+    public const int DefaultMaxWorkerRestarts = 3;
+
     /// <summary>Most batch items (latents, id rows, images) in one model call. Default 8.</summary>
     /// <remarks>
     /// A single request with more items than this is never split: it runs alone in one call of its
@@ -82,7 +85,7 @@ public sealed record BatchingOptions
     /// <see cref="EngineFaultedException"/> and reports the reason (the host then answers NOT_SERVING to health
     /// checks). Default 3; 0 never restarts.
     /// </summary>
-    public int MaxWorkerRestarts { get; init; } = 3;
+    public int MaxWorkerRestarts { get; init; } = DefaultMaxWorkerRestarts;
 
     /// <summary>
     /// Default settings for an execution provider: <see cref="DefaultCpuWorkers"/> workers on the CPU

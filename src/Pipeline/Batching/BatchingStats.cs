@@ -52,6 +52,9 @@ public sealed record BatchingStats(
     /// <summary>Engine workers replaced after they died (see <see cref="BatchingOptions.MaxWorkerRestarts"/>).</summary>
     public long WorkerRestarts { get; init; }
 
+    /// <summary>Clients holding a <see cref="ClientRegistration"/> now (streams open on the engine).</summary>
+    public int RegisteredClients { get; init; }
+
     /// <summary>Why the engine stopped serving; null while it serves.</summary>
     public string? FaultReason { get; init; }
 }

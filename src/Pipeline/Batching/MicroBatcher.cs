@@ -246,6 +246,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 PeakConcurrentCalls = _peakConcurrentCalls,
                 OverlappingCalls = _overlappingCalls,
                 WorkerRestarts = _workerRestarts,
+                RegisteredClients = _registeredClients,
                 FaultReason = _faultReason,
             };
         }

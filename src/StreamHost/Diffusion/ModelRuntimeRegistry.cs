@@ -139,9 +139,9 @@ public sealed partial class ModelRuntimeRegistry(
                 "TENSORRTMAXBATCH" => Set(options, trt = trt with { MaxBatch = ParseInt(model, key, value) }),
 
                 // Engine settings, read by ToBatchingOptions.
-                "WORKERS" or "MAXBATCH" => options,
+                "WORKERS" or "MAXBATCH" or "MAXWORKERRESTARTS" => options,
                 _ => throw new ModelPackException(
-                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, AllowSpinning, ThreadPools, PreferTinyAutoencoder, TaesdImageRange, TimestepCond, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch)"),
+                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, AllowSpinning, ThreadPools, PreferTinyAutoencoder, TaesdImageRange, TimestepCond, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch, MaxWorkerRestarts)"),
             };
         }
 
@@ -152,7 +152,7 @@ public sealed partial class ModelRuntimeRegistry(
 
     /// <summary>
     /// Engine settings from a model's Options dictionary: <c>Workers</c> (concurrent model calls,
-    /// 1..16) and <c>MaxBatch</c> (items per call), over <see cref="BatchingOptions.ForProvider"/> of the
+    /// 1..16), <c>MaxBatch</c> (items per call) and <c>MaxWorkerRestarts</c> (dead workers replaced in a row), over <see cref="BatchingOptions.ForProvider"/> of the
     /// provider the pack actually runs on (four workers on the CPU, one on CUDA and TensorRT).
     /// </summary>
     internal static BatchingOptions ToBatchingOptions(ModelDescriptor model, ExecutionProvider provider)
@@ -165,6 +165,7 @@ public sealed partial class ModelRuntimeRegistry(
             {
                 "WORKERS" => options with { Workers = ParseInt(model, key, value) },
                 "MAXBATCH" => options with { MaxBatch = ParseInt(model, key, value) },
+                "MAXWORKERRESTARTS" => options with { MaxWorkerRestarts = ParseInt(model, key, value) },
                 _ => options,
             };
         }
@@ -175,7 +176,7 @@ public sealed partial class ModelRuntimeRegistry(
         }
         catch (ArgumentOutOfRangeException ex)
         {
-            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{ex.ParamName} is out of range (Workers 1..16, MaxBatch at least 1): {ex.ActualValue}", ex);
+            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{ex.ParamName} is out of range (Workers 1..16, MaxBatch at least 1, MaxWorkerRestarts at least 0): {ex.ActualValue}", ex);
         }
 
         return options;

@@ -189,6 +189,7 @@ public sealed class WebSocketResponseWriter : IServerStreamWriter<StreamResponse
         _writer.WriteNumber("frames_out", stats.FramesOut);
         _writer.WriteNumber("frames_skipped", stats.FramesSkipped);
         _writer.WriteNumber("frames_dropped", stats.FramesDropped);
+        _writer.WriteNumber("frames_dropped_fps_cap", stats.FramesDroppedFpsCap);
         _writer.WriteNumber("frames_failed", stats.FramesFailed);
         _writer.WriteNumber("fps", stats.Fps);
         _writer.WriteNumber("latency_ms_mean", stats.LatencyMsMean);

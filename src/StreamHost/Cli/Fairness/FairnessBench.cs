@@ -43,7 +43,7 @@ public static class FairnessBench
             if (pacedFps <= 0)
             {
                 var calibration = await RunPhaseAsync("calibration", client, frames, options, options.PacedStreams, 0, 0, options.Calibration, cancellationToken).ConfigureAwait(false);
-                capacity = calibration.Streams.Sum(s => s.Fps);
+                capacity = Math.Round(calibration.Streams.Sum(s => s.Fps), 2);
                 pacedFps = Math.Max(0.5, Math.Round(capacity.Value * options.PacedLoad / options.PacedStreams * 2, MidpointRounding.AwayFromZero) / 2);
                 progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
                     $"calibration: {options.PacedStreams} greedy streams got {capacity:0.0} fps together; paced streams send {pacedFps:0.0} fps each"));

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace StreamDiffusion.StreamHost.Cli.Fairness;
 
 /// <summary>
-/// <c>bench fairness [--model DIR] [--size 128] [--paced 3] [--greedy 1] [--fps F] [--load 0.5] [--seconds 30]
+/// <c>bench fairness [--model DIR] [--size 512] [--paced 3] [--greedy 1] [--fps F] [--load 0.5] [--seconds 30]
 /// [--settle 3] [--calibration 10] [--workers N] [--quick] [--out fairness.json]</c>: starts a host in this process and measures
 /// whether greedy streams starve paced ones (docs/security.md, Fairness). Writes the JSON report to --out and a
 /// summary to stdout; exit code 0 when every paced stream kept at least 90 % of its fps, 2 when not, 1 on error.
@@ -58,8 +58,8 @@ public static class FairnessBenchCommand
                 return 1;
             }
 
-            var line = "streamhost bench fairness " + string.Join(' ', parse.Tokens.Select(t => t.Value));
-            var report = await FairnessBench.RunAsync(options, line.Trim(), Console.WriteLine, cancellationToken).ConfigureAwait(false);
+            var line = "streamhost " + string.Join(' ', parse.Tokens.Select(t => t.Value));
+            var report = await FairnessBench.RunAsync(options, line, Console.WriteLine, cancellationToken).ConfigureAwait(false);
             var file = parse.GetValue(output)!;
             await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(report, s_json), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

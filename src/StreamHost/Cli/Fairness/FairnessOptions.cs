@@ -10,7 +10,7 @@ public sealed record FairnessOptions
     public int? Workers { get; init; }
 
     /// <summary>Session size in pixels (square, multiple of 8).</summary>
-    public int Size { get; init; } = 128;
+    public int Size { get; init; } = 512;
 
     /// <summary>Paced streams (each sends at <see cref="PacedFps"/>).</summary>
     public int PacedStreams { get; init; } = 3;

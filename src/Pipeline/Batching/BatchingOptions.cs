@@ -34,6 +34,9 @@ public sealed record BatchingOptions
     /// </remarks>
     public const int DefaultCpuWorkers = 4;
 
+    /// <summary>Default <see cref="MaxWorkerRestarts"/>.</summary>
+    public const int DefaultMaxWorkerRestarts = 3;
+
     /// <summary>Most batch items (latents, id rows, images) in one model call. Default 8.</summary>
     /// <remarks>
     /// A single request with more items than this is never split: it runs alone in one call of its
@@ -76,6 +79,15 @@ public sealed record BatchingOptions
     public int Workers { get; init; } = 1;
 
     /// <summary>
+    /// Engine workers replaced in a row after dying (an exception escaping a worker's loop, or an
+    /// <see cref="OutOfMemoryException"/> from a model call) with no successful call between them. One more
+    /// death and the engine stops serving: it fails its queued and later requests with
+    /// <see cref="EngineFaultedException"/> and reports the reason (the host then answers NOT_SERVING to health
+    /// checks). Default 3; 0 never restarts.
+    /// </summary>
+    public int MaxWorkerRestarts { get; init; } = DefaultMaxWorkerRestarts;
+
+    /// <summary>
     /// Default settings for an execution provider: <see cref="DefaultCpuWorkers"/> workers on the CPU
     /// provider; one on CUDA and TensorRT, so the device sees one stream of work and batches fill.
     /// </summary>
@@ -93,5 +105,6 @@ public sealed record BatchingOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ClientWindow, TimeSpan.Zero, nameof(ClientWindow));
         ArgumentOutOfRangeException.ThrowIfLessThan(Workers, 1, nameof(Workers));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Workers, 16, nameof(Workers));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxWorkerRestarts, nameof(MaxWorkerRestarts));
     }
 }

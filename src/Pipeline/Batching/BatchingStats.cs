@@ -48,4 +48,13 @@ public sealed record BatchingStats(
 
     /// <summary>Model calls that started while another worker's call was running.</summary>
     public long OverlappingCalls { get; init; }
+
+    /// <summary>Engine workers replaced after they died (see <see cref="BatchingOptions.MaxWorkerRestarts"/>).</summary>
+    public long WorkerRestarts { get; init; }
+
+    /// <summary>Clients holding a <see cref="ClientRegistration"/> now (streams open on the engine).</summary>
+    public int RegisteredClients { get; init; }
+
+    /// <summary>Why the engine stopped serving; null while it serves.</summary>
+    public string? FaultReason { get; init; }
 }

@@ -37,6 +37,9 @@ public sealed class CodecEngine : IAsyncDisposable
     /// <summary>Marks a client as active until the handle is disposed.</summary>
     public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
+    /// <summary>Why the engine stopped serving after its workers kept dying; null while it serves.</summary>
+    public string? FaultReason => _batcher.FaultReason;
+
     /// <summary>A snapshot of the engine's counters (encode and decode calls together).</summary>
     public BatchingStats GetStats() => _batcher.GetStats();
 

@@ -63,7 +63,9 @@ internal sealed class CodecStaging(ILatentCodec inner) : IBatchExecutor<CodecBat
     public void Unstage(CodecRequest request, int itemOffset)
     {
         var length = request.Key.OutputLength;
-        _output!.Span.Slice(itemOffset * length, request.Items * length).CopyTo(request.Output.Span);
+        var output = _output!.Span.Slice(itemOffset * length, request.Items * length);
+        FiniteOutput.Ensure(output, inner.Name);
+        output.CopyTo(request.Output.Span);
     }
 
     public void Dispose() => DisposeCalls();

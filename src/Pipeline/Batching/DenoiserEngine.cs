@@ -51,6 +51,9 @@ public sealed class DenoiserEngine : INoisePredictor, IAsyncDisposable
     /// <summary>Marks a client (stream) as active until the handle is disposed; see <see cref="ClientRegistration"/>.</summary>
     public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
+    /// <summary>Why the engine stopped serving after its workers kept dying; null while it serves.</summary>
+    public string? FaultReason => _batcher.FaultReason;
+
     /// <summary>A snapshot of calls, items, batch sizes, queue depth and waiting times.</summary>
     public BatchingStats GetStats() => _batcher.GetStats();
 

@@ -80,7 +80,9 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     public void Unstage(DenoiseRequest request, int itemOffset)
     {
         var item = request.Key.ItemLength;
-        _noise!.Span.Slice(itemOffset * item, request.Items * item).CopyTo(request.Noise.Span);
+        var noise = _noise!.Span.Slice(itemOffset * item, request.Items * item);
+        FiniteOutput.Ensure(noise, "denoiser");
+        noise.CopyTo(request.Noise.Span);
     }
 
     public void Dispose() => DisposeCalls();

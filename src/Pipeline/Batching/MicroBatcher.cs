@@ -19,6 +19,12 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// fewer requests than the clients that could still send one (the active clients minus the requests
 /// other workers hold); while it holds, other workers leave requests of its key to it. With one
 /// worker this is exactly the single-loop rule.</para>
+/// <para>Faults: a failed model call fails the requests of that call; a request whose outputs hold NaN or
+/// infinities fails alone (<see cref="NonFiniteOutputException"/>). A worker that dies (an exception escaping its
+/// loop, or a call that throws <see cref="OutOfMemoryException"/>, after which its staging buffers cannot be
+/// trusted) fails its unfinished requests and is replaced by a fresh worker with a fresh executor; after
+/// <see cref="BatchingOptions.MaxWorkerRestarts"/> deaths with no successful call between them the engine stops
+/// (<see cref="FaultReason"/>) and fails queued and later requests with <see cref="EngineFaultedException"/>.</para>
 /// <para>Cancellation: a queued request is removed and cancelled; a request already in a running call
 /// is cancelled at once for its caller and the engine no longer writes to its output memory (the
 /// call itself finishes for the others). Disposal: queued requests fail with
@@ -29,6 +35,8 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     where TRequest : BatchRequest<TKey>
 {
     private readonly string _name;
+    private readonly Func<IBatchExecutor<TKey, TRequest>> _createExecutor;
+    private readonly int _maxWorkerRestarts;
     private readonly int _maxBatch;
     private readonly int _queueCapacity;
     private readonly long _maxDelayTicks;
@@ -51,6 +59,9 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private readonly TKey[] _gatheringKeys;
 
     private bool _disposed;
+    private string? _faultReason;
+    private int _deathsInARow;
+    private long _workerRestarts;
     private bool _started;
     private int _liveWorkers;
     private int _idleWorkers;
@@ -85,6 +96,8 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _name = name;
+        _createExecutor = createExecutor;
+        _maxWorkerRestarts = options.MaxWorkerRestarts;
         _maxBatch = options.MaxBatch;
         _queueCapacity = options.QueueCapacity;
         _maxDelayTicks = (long)(options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
@@ -101,10 +114,21 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         _gatheringKeys = new TKey[workers];
         for (var w = 0; w < workers; w++)
         {
-            var worker = w;
             _executors[w] = createExecutor();
             _batches[w] = [];
-            _threads[w] = new Thread(() => Loop(worker)) { IsBackground = true, Name = workers == 1 ? name : $"{name} #{w + 1}" };
+            _threads[w] = NewThread(w);
+        }
+    }
+
+    /// <summary>Why the engine stopped serving (worker failures in a row); null while it serves.</summary>
+    public string? FaultReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _faultReason;
+            }
         }
     }
 
@@ -149,13 +173,18 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 return new ValueTask(request.Completion.Task);
             }
 
-            if (_disposed || _queue.Count >= _queueCapacity)
+            if (_disposed || _faultReason is not null || _queue.Count >= _queueCapacity)
             {
                 request._state = BatchRequest<TKey>.Finished;
                 request.Registration.Unregister();
                 if (_disposed)
                 {
                     return ValueTask.FromException(new ObjectDisposedException(_name));
+                }
+
+                if (_faultReason is not null)
+                {
+                    return ValueTask.FromException(new EngineFaultedException(_faultReason));
                 }
 
                 _rejectedRequests++;
@@ -216,6 +245,9 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 Workers = _threads.Length,
                 PeakConcurrentCalls = _peakConcurrentCalls,
                 OverlappingCalls = _overlappingCalls,
+                WorkerRestarts = _workerRestarts,
+                RegisteredClients = _registeredClients,
+                FaultReason = _faultReason,
             };
         }
     }
@@ -259,10 +291,14 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         }
     }
 
+    private Thread NewThread(int worker) =>
+        new(() => Loop(worker)) { IsBackground = true, Name = _threads.Length == 1 ? _name : $"{_name} #{worker + 1}" };
+
     private void Loop(int worker)
     {
         var executor = _executors[worker];
         var batch = _batches[worker];
+        var replaced = false;
         try
         {
             while (true)
@@ -271,7 +307,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 int items;
                 lock (_gate)
                 {
-                    if (!_disposed && FirstAvailable() < 0)
+                    if (!Stopping && FirstAvailable() < 0)
                     {
                         _idleWorkers++;
 
@@ -285,11 +321,11 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                         {
                             Monitor.Wait(_gate);
                         }
-                        while (!_disposed && FirstAvailable() < 0);
+                        while (!Stopping && FirstAvailable() < 0);
                         _idleWorkers--;
                     }
 
-                    if (_disposed)
+                    if (Stopping)
                     {
                         return;
                     }
@@ -317,7 +353,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     }
                 }
 
-                if (!Execute(executor, batch, key, items))
+                if (!Execute(executor, batch, key, items, out var fatal))
                 {
                     lock (_gate)
                     {
@@ -326,16 +362,99 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 }
 
                 batch.Clear();
+                if (fatal is not null)
+                {
+                    replaced = Replace(worker, fatal);
+                    return;
+                }
             }
+        }
+        catch (Exception ex)
+        {
+            // Escaped the loop's own code: nothing ran for the requests this worker held, and Execute (which
+            // catches everything) cannot have released them.
+            var error = new EngineFaultedException($"{_name}: an engine worker stopped ({ex.GetType().Name}); the request did not run", ex);
+            lock (_gate)
+            {
+                _takenRequests -= batch.Count;
+            }
+
+            foreach (var request in batch)
+            {
+                FailUnfinished(request, error);
+            }
+
+            batch.Clear();
+            replaced = Replace(worker, ex);
         }
         finally
         {
+            // The dead worker's bindings go with it (a successor binds its own); the successor counts as the same
+            // live worker.
             executor.Dispose();
-            if (Interlocked.Decrement(ref _liveWorkers) == 0)
+            if (!replaced && Interlocked.Decrement(ref _liveWorkers) == 0)
             {
                 _stopped.TrySetResult();
             }
         }
+    }
+
+    private bool Stopping => _disposed || _faultReason is not null;
+
+    // Exceptions after which a worker's own state (its staging buffers, half grown) cannot be trusted.
+    private static bool KillsWorker(Exception exception) => exception is OutOfMemoryException or InsufficientExecutionStackException;
+
+    // Starts a fresh worker (new executor, new thread) in place of a dead one, unless the engine is stopping or the
+    // workers died MaxWorkerRestarts times with no successful call between: then the engine stops serving, since
+    // restarting again would only spin. Returns whether a successor took the worker's place.
+    private bool Replace(int worker, Exception cause)
+    {
+        TRequest[] abandoned;
+        lock (_gate)
+        {
+            if (_disposed || _faultReason is not null)
+            {
+                return false;
+            }
+
+            if (_deathsInARow < _maxWorkerRestarts)
+            {
+                try
+                {
+                    _executors[worker] = _createExecutor();
+                    var successor = NewThread(worker);
+                    _threads[worker] = successor;
+                    successor.Start();
+                    _deathsInARow++;
+                    _workerRestarts++;
+                    return true;
+                }
+                catch (Exception ex)
+                {
+                    cause = ex;
+                }
+            }
+
+            _faultReason = $"{_name} stopped after {_deathsInARow + 1} engine worker failure(s) in a row; last: {cause.GetType().Name}: {cause.Message}";
+            abandoned = [.. _queue];
+            foreach (var request in abandoned)
+            {
+                request._state = BatchRequest<TKey>.Finished;
+            }
+
+            _queue.Clear();
+            _queuedItems = 0;
+            Monitor.PulseAll(_gate);
+        }
+
+        var error = new EngineFaultedException(_faultReason);
+        foreach (var request in abandoned)
+        {
+            Release(request);
+            request.Completion.TrySetException(error);
+        }
+
+        return false;
     }
 
     // Holds a partial batch while other clients could still send a request of its key and no other
@@ -350,7 +469,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         _gatheringWorkers++;
         try
         {
-            while (items < _maxBatch && !_disposed && _idleWorkers == 0 && batch.Count < ClientsThatCouldJoin(batch.Count))
+            while (items < _maxBatch && !Stopping && _idleWorkers == 0 && batch.Count < ClientsThatCouldJoin(batch.Count))
             {
                 var remaining = deadline - Stopwatch.GetTimestamp();
                 if (remaining <= 0)
@@ -487,9 +606,11 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     }
 
     // Returns whether the batch's requests were already removed from takenRequests (under the
-    // statistics lock after the model call); otherwise the caller removes them.
-    private bool Execute(IBatchExecutor<TKey, TRequest> executor, List<TRequest> batch, TKey key, int items)
+    // statistics lock after the model call); otherwise the caller removes them. fatal: an exception after which
+    // this worker must be replaced (the batch's requests have been failed with it).
+    private bool Execute(IBatchExecutor<TKey, TRequest> executor, List<TRequest> batch, TKey key, int items, out Exception? fatal)
     {
+        fatal = null;
         var released = false;
         try
         {
@@ -549,6 +670,10 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 {
                     _failedCalls++;
                 }
+                else
+                {
+                    _deathsInARow = 0;
+                }
 
                 // These clients are about to be released: a gathering worker may count them again.
                 _takenRequests -= batch.Count;
@@ -560,28 +685,47 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             {
                 if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Completing, BatchRequest<TKey>.Running) == BatchRequest<TKey>.Running)
                 {
-                    if (failure is null)
+                    // A request whose outputs cannot be copied back (NaN or infinities) fails alone.
+                    var error = failure;
+                    if (error is null)
                     {
-                        executor.Unstage(request, offset);
+                        try
+                        {
+                            executor.Unstage(request, offset);
+                        }
+                        catch (Exception ex)
+                        {
+                            error = ex;
+                        }
                     }
 
                     Volatile.Write(ref request._state, BatchRequest<TKey>.Finished);
                     Release(request);
-                    if (failure is null)
+                    if (error is null)
                     {
                         request.Completion.TrySetResult();
                     }
                     else
                     {
-                        request.Completion.TrySetException(failure);
+                        request.Completion.TrySetException(error);
                     }
                 }
 
                 offset += request.Items;
             }
+
+            if (failure is not null && KillsWorker(failure))
+            {
+                fatal = failure;
+            }
         }
         catch (Exception ex)
         {
+            if (KillsWorker(ex))
+            {
+                fatal = ex;
+            }
+
             // Staging or copying back failed (the model call itself is handled above): fail every
             // request of this batch that has not completed yet, and keep serving.
             foreach (var request in batch)

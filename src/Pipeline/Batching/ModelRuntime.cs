@@ -64,6 +64,9 @@ public sealed class ModelRuntime : IAsyncDisposable
     /// <summary>VAE/TAESD engine.</summary>
     public CodecEngine Codec { get; }
 
+    /// <summary>Why one of the engines stopped serving (see <see cref="BatchingOptions.MaxWorkerRestarts"/>); null while all serve.</summary>
+    public string? FaultReason => Denoiser.FaultReason ?? Codec.FaultReason ?? TextEncoder.FaultReason;
+
     /// <summary>LCM scheduler built from the pack's scheduler config.</summary>
     public LcmScheduler Scheduler { get; }
 

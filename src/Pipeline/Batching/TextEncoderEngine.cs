@@ -47,6 +47,9 @@ public sealed class TextEncoderEngine : IAsyncDisposable
     /// <summary>Marks a client as active until the handle is disposed.</summary>
     public ClientRegistration RegisterClient() => _batcher.RegisterClient();
 
+    /// <summary>Why the engine stopped serving after its workers kept dying; null while it serves.</summary>
+    public string? FaultReason => _batcher.FaultReason;
+
     /// <summary>A snapshot of the engine's counters (items are id rows).</summary>
     public BatchingStats GetStats() => _batcher.GetStats();
 

@@ -72,6 +72,7 @@ public static class BenchCommand
             model, computeLayers, computeChannels, size, sizes, frames, warmup, filterFrames, photo, provider, threads, spinning, threadPools, quick, json,
         };
         command.Subcommands.Add(LongVideoBenchCommand.Create());
+        command.Subcommands.Add(Fairness.FairnessBenchCommand.Create());
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {

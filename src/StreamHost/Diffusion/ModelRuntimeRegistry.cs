@@ -12,25 +12,69 @@ namespace StreamDiffusion.StreamHost.Diffusion;
 /// engines) for the life of the host; every session on a model shares it. A descriptor without
 /// a path is the embedded default: a synthetic pack generated into the cache on first use.
 /// </summary>
-public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRuntimeRegistry> logger) : IAsyncDisposable
+/// <remarks>
+/// A model that fails to load (or to warm up) is disabled, not retried: it stays listed with its reason
+/// (<see cref="TryGetLoadError"/>), and sessions asking for it get FAILED_PRECONDITION naming the reason, while the
+/// other models serve.
+/// </remarks>
+public sealed partial class ModelRuntimeRegistry(
+    IModelCatalog catalog,
+    ILogger<ModelRuntimeRegistry> logger,
+    IModelComponentDecorator? decorator = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ModelRuntime>>> _runtimes = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Loads every configured model now, so a malformed pack stops the host at start.</summary>
+    /// <summary>
+    /// Loads every configured model now. A model that fails is logged and disabled; only when every model fails
+    /// does the start fail (with the first failure), since such a host could serve nothing.
+    /// </summary>
     public async Task PreloadAsync(CancellationToken cancellationToken)
     {
+        Exception? first = null;
+        var loaded = 0;
         foreach (var model in catalog.Models)
         {
-            await GetAsync(model, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await GetOrLoad(model).WaitAsync(cancellationToken).ConfigureAwait(false);
+                loaded++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                first ??= ex;
+                LogModelDisabled(model.Name, ModelLoadFailure.Describe(ex), ex);
+            }
+        }
+
+        if (loaded == 0 && first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 
     /// <summary>The runtime of a model, loading it on first use.</summary>
-    public Task<ModelRuntime> GetAsync(ModelDescriptor model, CancellationToken cancellationToken)
+    /// <exception cref="Grpc.Core.RpcException">FAILED_PRECONDITION when the model failed to load.</exception>
+    public async Task<ModelRuntime> GetAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var lazy = _runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => LoadAsync(model), CancellationToken.None)));
-        return lazy.Value.WaitAsync(cancellationToken);
+        var load = GetOrLoad(model);
+        try
+        {
+            return await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (load.IsFaulted || load.IsCanceled)
+        {
+            throw ModelLoadFailure.Unavailable(model.Name, ModelLoadFailure.Describe(ex));
+        }
+    }
+
+    /// <summary>Why a model failed to load, when it did (it is then disabled).</summary>
+    public bool TryGetLoadError(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? reason)
+    {
+        reason = _runtimes.TryGetValue(name, out var lazy) && lazy.IsValueCreated && lazy.Value.IsFaulted
+            ? ModelLoadFailure.Describe(lazy.Value.Exception!)
+            : null;
+        return reason is not null;
     }
 
     /// <summary>The runtime of a model that has finished loading, without triggering a load.</summary>
@@ -39,6 +83,21 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
         runtime = _runtimes.TryGetValue(name, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
         return runtime is not null;
     }
+
+    /// <summary>The loaded runtimes whose engines stopped serving, with the reason (the host then reports NOT_SERVING).</summary>
+    public IEnumerable<(string Model, string Reason)> FaultedEngines()
+    {
+        foreach (var (name, lazy) in _runtimes)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result.FaultReason is { } reason)
+            {
+                yield return (name, reason);
+            }
+        }
+    }
+
+    private Task<ModelRuntime> GetOrLoad(ModelDescriptor model) =>
+        _runtimes.GetOrAdd(model.Name, _ => new Lazy<Task<ModelRuntime>>(() => Task.Run(() => LoadAsync(model), CancellationToken.None))).Value;
 
     public async ValueTask DisposeAsync()
     {
@@ -80,9 +139,9 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
                 "TENSORRTMAXBATCH" => Set(options, trt = trt with { MaxBatch = ParseInt(model, key, value) }),
 
                 // Engine settings, read by ToBatchingOptions.
-                "WORKERS" or "MAXBATCH" => options,
+                "WORKERS" or "MAXBATCH" or "MAXWORKERRESTARTS" => options,
                 _ => throw new ModelPackException(
-                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, AllowSpinning, ThreadPools, PreferTinyAutoencoder, TaesdImageRange, TimestepCond, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch)"),
+                    $"Models:Packs:{model.Name}:Options:{key} is not a known option (AllowProviderFallback, DeviceId, IntraOpThreads, AllowSpinning, ThreadPools, PreferTinyAutoencoder, TaesdImageRange, TimestepCond, TensorRTFp16, TensorRTCachePath, TensorRTMaxBatch, Workers, MaxBatch, MaxWorkerRestarts)"),
             };
         }
 
@@ -93,7 +152,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
 
     /// <summary>
     /// Engine settings from a model's Options dictionary: <c>Workers</c> (concurrent model calls,
-    /// 1..16) and <c>MaxBatch</c> (items per call), over <see cref="BatchingOptions.ForProvider"/> of the
+    /// 1..16), <c>MaxBatch</c> (items per call) and <c>MaxWorkerRestarts</c> (dead workers replaced in a row), over <see cref="BatchingOptions.ForProvider"/> of the
     /// provider the pack actually runs on (four workers on the CPU, one on CUDA and TensorRT).
     /// </summary>
     internal static BatchingOptions ToBatchingOptions(ModelDescriptor model, ExecutionProvider provider)
@@ -106,6 +165,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
             {
                 "WORKERS" => options with { Workers = ParseInt(model, key, value) },
                 "MAXBATCH" => options with { MaxBatch = ParseInt(model, key, value) },
+                "MAXWORKERRESTARTS" => options with { MaxWorkerRestarts = ParseInt(model, key, value) },
                 _ => options,
             };
         }
@@ -116,7 +176,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
         }
         catch (ArgumentOutOfRangeException ex)
         {
-            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{ex.ParamName} is out of range (Workers 1..16, MaxBatch at least 1): {ex.ActualValue}", ex);
+            throw new ModelPackException($"Models:Packs:{model.Name}:Options:{ex.ParamName} is out of range (Workers 1..16, MaxBatch at least 1, MaxWorkerRestarts at least 0): {ex.ActualValue}", ex);
         }
 
         return options;
@@ -176,7 +236,9 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
             pack.Codec.Name,
             batching.Workers,
             batching.MaxBatch);
-        var runtime = new ModelRuntime(pack, batching);
+        var runtime = decorator is null
+            ? new ModelRuntime(pack, batching)
+            : new ModelRuntime(pack, decorator.DecorateDenoiser(model.Name, pack.Unet), decorator.DecorateCodec(model.Name, pack.Codec), pack.TextEncoder.Encode, batching);
         try
         {
             await WarmUpAsync(runtime, model.ImageSize > 0 ? model.ImageSize : pack.ImageSize).ConfigureAwait(false);
@@ -220,4 +282,7 @@ public sealed class ModelRuntimeRegistry(IModelCatalog catalog, ILogger<ModelRun
 
         logger.LogInformation("Warmed up at {Size}x{Size} in {Milliseconds:0} ms", size, size, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Name} failed to load and is disabled (the other models serve): {Reason}")]
+    private partial void LogModelDisabled(string name, string reason, Exception exception);
 }

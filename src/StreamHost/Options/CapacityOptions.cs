@@ -28,6 +28,13 @@ public sealed class CapacityOptions
     /// <summary>How often a session sends <c>SessionStats</c> (and logs a drop warning if it dropped frames).</summary>
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Most input frames per second a stream gets processed; frames beyond it are answered dropped (reason fps_cap)
+    /// without being decoded, so a client cannot buy more than its share of the engine by sending faster. A session
+    /// may ask for a lower cap (SessionConfig.max_fps). 0 (the default): no host cap.
+    /// </summary>
+    public double MaxFramesPerSecondPerStream { get; set; }
+
     /// <summary>On shutdown, how long running streams may go on before they are ended with UNAVAILABLE.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

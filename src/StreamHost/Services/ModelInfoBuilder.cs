@@ -49,6 +49,11 @@ public static class ModelInfoBuilder
                 info.HasTaesd = pack.TaesdDecoder is not null;
             }
 
+            if (runtimes is not null && runtimes.TryGetLoadError(m.Name, out var reason))
+            {
+                info.LoadError = reason;
+            }
+
             info.Synthetic = IsSynthetic(m.Path, info.Path);
             info.Note = info.Synthetic ? SyntheticNote : string.Empty;
             response.Models.Add(info);

@@ -26,6 +26,10 @@ public sealed class HostMetrics
         FramesOut = factory.CreateCounter("streamdiffusion_frames_out_total", "Output frames sent with an image (skipped ones included).");
         FramesSkipped = factory.CreateCounter("streamdiffusion_frames_skipped_total", "Frames the similarity filter skipped.");
         FramesDropped = factory.CreateCounter("streamdiffusion_frames_dropped_total", "Frames dropped unprocessed because the session was busy.");
+        var droppedByReason = factory.CreateCounter("streamdiffusion_frames_dropped_by_reason_total",
+            "Frames dropped unprocessed, by reason: queue (the session was busy and a newer frame replaced it), fps_cap (over the stream's frame-rate cap).", "reason");
+        DroppedQueue = droppedByReason.WithLabels("queue");
+        DroppedFpsCap = droppedByReason.WithLabels("fps_cap");
         FramesFailed = factory.CreateCounter("streamdiffusion_frames_failed_total", "Frames that failed (invalid input or processing error).");
         QueueDepth = factory.CreateGauge("streamdiffusion_queue_depth", "Input frames waiting in session queues, all sessions.");
         FrameLatency = factory.CreateHistogram("streamdiffusion_frame_latency_seconds",
@@ -64,6 +68,12 @@ public sealed class HostMetrics
 
     /// <summary>Frames dropped under load.</summary>
     public Counter FramesDropped { get; }
+
+    /// <summary>Frames dropped because a newer frame replaced them in a busy session's queue.</summary>
+    public Counter.Child DroppedQueue { get; }
+
+    /// <summary>Frames dropped because they came in over the stream's frame-rate cap.</summary>
+    public Counter.Child DroppedFpsCap { get; }
 
     /// <summary>Failed frames.</summary>
     public Counter FramesFailed { get; }

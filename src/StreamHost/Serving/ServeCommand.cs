@@ -138,9 +138,10 @@ public static class ServeCommand
             o.MaxSendMessageSize = limits.MaxMessageBytes;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<DrainHealthCheck>("sessions");
+        services.AddGrpcHealthChecks().AddCheck<DrainHealthCheck>("sessions").AddCheck<EngineHealthCheck>("engines");
         services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.Services.Map(GrpcServiceName, _ => true));
 
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HostMetrics>();
         services.AddSingleton<EngineMetrics>();
         services.AddSingleton<SessionRegistry>();
@@ -190,6 +191,8 @@ public static class ServeCommand
         Require(capacity.ClientReadTimeout > TimeSpan.Zero, "Capacity:ClientReadTimeout must be positive");
         Require(capacity.StatsInterval > TimeSpan.Zero, "Capacity:StatsInterval must be positive");
         Require(capacity.DrainTimeout >= TimeSpan.Zero, "Capacity:DrainTimeout must not be negative");
+        Require(double.IsFinite(capacity.MaxFramesPerSecondPerStream) && capacity.MaxFramesPerSecondPerStream is >= 0 and <= SessionSettingsValidator.MaxFps,
+            "Capacity:MaxFramesPerSecondPerStream must be 0 (no cap) .. 1000");
     }
 
     private static void Require(bool condition, string message)

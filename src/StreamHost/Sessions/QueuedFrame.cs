@@ -12,8 +12,9 @@ internal sealed class QueuedFrame
     /// <param name="settings">Settings to process it with.</param>
     /// <param name="receivedTimestamp">Stopwatch timestamp of receipt.</param>
     /// <param name="error">Edge validation error; such a frame is answered with a per-frame error.</param>
-    public QueuedFrame(InputFrame frame, SessionSettings settings, long receivedTimestamp, string? error)
+    public QueuedFrame(InputFrame frame, SessionSettings settings, long receivedTimestamp, string? error, bool overFpsCap = false)
     {
+        OverFpsCap = overFpsCap;
         Frame = frame;
         Sequence = frame.Sequence;
         ClientTimestampUs = frame.ClientTimestampUs;
@@ -39,6 +40,9 @@ internal sealed class QueuedFrame
 
     /// <summary>Edge validation error; such a frame is answered with a per-frame error.</summary>
     public string? Error { get; }
+
+    /// <summary>The frame came in over the session's frame-rate cap: it queues (payload released) only to be answered dropped in order.</summary>
+    public bool OverFpsCap { get; }
 
     /// <summary>Lets go of the frame (its pixel data); the answer needs only the header fields.</summary>
     public void ReleasePayload() => Frame = null;

@@ -52,4 +52,7 @@ public sealed record SessionSettings
 
     /// <summary>JPEG quality, 1..100.</summary>
     public int Quality { get; init; } = SessionSettingsValidator.DefaultQuality;
+
+    /// <summary>The session's own input frame-rate cap (SessionConfig.max_fps); 0: only the host's cap applies.</summary>
+    public double MaxFps { get; init; }
 }

@@ -31,6 +31,9 @@ public static class SessionSettingsValidator
     /// <summary>Default seed.</summary>
     public const long DefaultSeed = 2;
 
+    /// <summary>Largest SessionConfig.max_fps (and Capacity:MaxFramesPerSecondPerStream).</summary>
+    public const double MaxFps = 1000;
+
     /// <summary>Default JPEG quality.</summary>
     public const int DefaultQuality = 90;
 
@@ -109,6 +112,7 @@ public static class SessionSettingsValidator
             Filter = Filter(p + "similarity_filter", config.SimilarityFilter),
             OutputEncoding = encoding,
             Quality = config.Quality == 0 ? DefaultQuality : Quality(p + "quality", config.Quality),
+            MaxFps = Range(p + "max_fps", config.MaxFps, 0, (float)MaxFps),
         };
     }
 

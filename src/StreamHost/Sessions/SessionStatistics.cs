@@ -15,6 +15,7 @@ internal sealed class SessionStatistics
     private long _framesOut;
     private long _framesSkipped;
     private long _framesDropped;
+    private long _framesDroppedFpsCap;
     private long _framesFailed;
     private double _latencySumMs;
 
@@ -64,9 +65,14 @@ internal sealed class SessionStatistics
         }
     }
 
-    public void CountDropped()
+    public void CountDropped(bool overFpsCap)
     {
         _framesDropped++;
+        if (overFpsCap)
+        {
+            _framesDroppedFpsCap++;
+        }
+
         _intervalDropped++;
     }
 
@@ -83,6 +89,7 @@ internal sealed class SessionStatistics
             FramesOut = (ulong)_framesOut,
             FramesSkipped = (ulong)_framesSkipped,
             FramesDropped = (ulong)_framesDropped,
+            FramesDroppedFpsCap = (ulong)_framesDroppedFpsCap,
             FramesFailed = (ulong)_framesFailed,
             Fps = seconds > 0 ? (float)(_intervalOut / seconds) : 0,
             LatencyMsMean = _intervalOut > 0 ? (float)(_intervalLatencySum / _intervalOut) : 0,

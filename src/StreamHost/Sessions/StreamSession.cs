@@ -37,6 +37,9 @@ internal sealed partial class StreamSession
     private readonly Channel<QueuedFrame> _input;
     private readonly CancellationTokenSource _cts;
 
+    // Null when neither the host nor the session caps the input frame rate.
+    private readonly FrameRateLimiter? _fpsCap;
+
     // One slot per frame read and not yet answered; the reader waits for a free one.
     private readonly SemaphoreSlim _answerSlots;
 
@@ -73,8 +76,10 @@ internal sealed partial class StreamSession
         LimitsOptions limits,
         CapacityOptions capacity,
         ILogger logger,
-        LiveSession? live = null)
+        LiveSession? live = null,
+        FrameRateLimiter? fpsCap = null)
     {
+        _fpsCap = fpsCap;
         _transport = transport;
         _requests = transport.Input;
         _responses = transport.Output;
@@ -312,7 +317,15 @@ internal sealed partial class StreamSession
 
         // At the limit of unanswered frames, stop reading: the client is held back by the transport's flow control.
         await _answerSlots.WaitAsync(ct).ConfigureAwait(false);
-        var item = new QueuedFrame(frame, _settings, Stopwatch.GetTimestamp(), error);
+
+        // Decided on arrival, answered in order by the loop; the payload is not kept.
+        var overCap = error is null && _fpsCap is not null && !_fpsCap.TryAdmit();
+        var item = new QueuedFrame(frame, _settings, Stopwatch.GetTimestamp(), error, overCap);
+        if (overCap)
+        {
+            item.ReleasePayload();
+        }
+
         lock (_gate)
         {
             _metrics.QueueDepth.Inc();
@@ -405,6 +418,12 @@ internal sealed partial class StreamSession
 
     private async Task ProcessOneAsync(QueuedFrame item, CancellationToken ct)
     {
+        if (item.OverFpsCap)
+        {
+            await WriteUnprocessedAsync(item, ct).ConfigureAwait(false);
+            return;
+        }
+
         var queueMs = Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalMilliseconds;
         _metrics.QueueStage.Observe(queueMs / 1000);
         if (item.Error is not null)
@@ -439,17 +458,20 @@ internal sealed partial class StreamSession
         {
             if (!_loggedProcessingError)
             {
-                // Once per session: a broken pipeline would otherwise log every frame.
+                // Once per run of failed frames: a broken model would otherwise log every frame. The session goes on:
+                // a transient fault must not cost the client its slot, and the per-frame error tells it what happened.
                 _loggedProcessingError = true;
                 LogProcessingFailed(_lease.Id, item.Sequence, ex);
             }
 
-            await WriteFailedAsync(item, StatusCode.Internal, "processing failed: " + ex.Message, queueMs, ct).ConfigureAwait(false);
+            var (code, message) = ProcessingFailure.Describe(ex, _lease.Id);
+            await WriteFailedAsync(item, code, message, queueMs, ct).ConfigureAwait(false);
             return;
         }
 
-        // Only a frame that really went through ends a run of bad ones.
+        // Only a frame that really went through ends a run of bad ones (and of failed ones).
         Interlocked.Exchange(ref _consecutiveBad, 0);
+        _loggedProcessingError = false;
 
         _outFrame.Data = UnsafeByteOperations.UnsafeWrap(result.Data);
         _outFrame.Format = result.Format;
@@ -486,8 +508,9 @@ internal sealed partial class StreamSession
             return WriteFailedAsync(item, StatusCode.InvalidArgument, item.Error, queueMs, ct);
         }
 
-        _stats.CountDropped();
+        _stats.CountDropped(item.OverFpsCap);
         _metrics.FramesDropped.Inc();
+        (item.OverFpsCap ? _metrics.DroppedFpsCap : _metrics.DroppedQueue).Inc();
         ClearImage();
         _outFrame.Dropped = true;
         _outFrame.Error = null;
@@ -549,7 +572,7 @@ internal sealed partial class StreamSession
         Message = "Session {SessionId} dropped {Dropped} frames in the last {Seconds:F1}s: the client sends faster than the host processes")]
     private partial void LogDrops(string sessionId, long dropped, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: frame {Sequence} failed in the processor (further failures of this session are not logged)")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: frame {Sequence} failed in the processor (the frame is answered with an error; further failures are not logged until a frame succeeds)")]
     private partial void LogProcessingFailed(string sessionId, ulong sequence, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning,

@@ -26,6 +26,7 @@ public sealed class StreamSessionRunner
     private readonly LimitsOptions _limits;
     private readonly CapacityOptions _capacity;
     private readonly ILogger _sessionLogger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the runner (one per host).</summary>
     public StreamSessionRunner(
@@ -36,8 +37,10 @@ public sealed class StreamSessionRunner
         LiveSessions live,
         IOptions<LimitsOptions> limits,
         IOptions<CapacityOptions> capacity,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(capacity);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -112,7 +115,8 @@ public sealed class StreamSessionRunner
         var processor = await _processors.CreateAsync(model, settings, clientGone).ConfigureAwait(false);
         await using (processor.ConfigureAwait(false))
         {
-            var session = new StreamSession(transport, settings, processor, lease, _metrics, _limits, _capacity, _sessionLogger, live);
+            var fpsCap = FrameRateLimiter.Create(FrameRateLimiter.Effective(_capacity.MaxFramesPerSecondPerStream, settings.MaxFps), _time);
+            var session = new StreamSession(transport, settings, processor, lease, _metrics, _limits, _capacity, _sessionLogger, live, fpsCap);
             return await session.RunAsync().ConfigureAwait(false);
         }
     }

@@ -184,6 +184,7 @@ public sealed class WebSocketResponseWriter : ISessionOutput, IDisposable
         _writer.WriteNumber("frames_out", stats.FramesOut);
         _writer.WriteNumber("frames_skipped", stats.FramesSkipped);
         _writer.WriteNumber("frames_dropped", stats.FramesDropped);
+        _writer.WriteNumber("frames_dropped_fps_cap", stats.FramesDroppedFpsCap);
         _writer.WriteNumber("frames_failed", stats.FramesFailed);
         _writer.WriteNumber("fps", stats.Fps);
         _writer.WriteNumber("latency_ms_mean", stats.LatencyMsMean);

@@ -40,7 +40,7 @@ public static partial class WebSocketVideoEndpoint
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSocketVideoEndpoint));
         using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
-        using var call = new WebSocketCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted);
+        using var call = new WebSocketVideoCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted);
         using var writer = new WebSocketVideoWriter(socket, http.RequestAborted);
         var receiver = new TextMessageReceiver(socket);
         var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
@@ -97,7 +97,7 @@ public static partial class WebSocketVideoEndpoint
     }
 
     /// <summary>Reads prompt changes until the client closes; a close (or a lost connection) stops the video.</summary>
-    private static async Task ControlLoopAsync(TextMessageReceiver receiver, WebSocketVideoWriter writer, StreamDiffusionService service, WebSocketCallContext call)
+    private static async Task ControlLoopAsync(TextMessageReceiver receiver, WebSocketVideoWriter writer, StreamDiffusionService service, WebSocketVideoCallContext call)
     {
         await Task.Yield();
         while (true)

@@ -24,7 +24,8 @@ public sealed class RtmpBroadcastTests
 
         using (var player = FfmpegChild.Play(host.OutputUrl("rtmp1"), Size, Size))
         {
-            Assert.True(await ReadUntilAsync(player, coffee, 0.9, s_wait) is not null, "the output never showed the input: " + player.Log);
+            Assert.True(await ReadUntilAsync(player, coffee, 0.9, s_wait) is not null,
+                $"the output never showed the input: {player.Log}; broadcast outcome: {host.Server().LastOutcome("rtmp1") ?? "still live"}");
         }
 
         var pids = new[] { session.IngestPid!.Value, session.DecoderPid!.Value, session.EncoderPid!.Value, session.HlsPid!.Value };

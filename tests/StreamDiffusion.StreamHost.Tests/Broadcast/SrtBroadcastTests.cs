@@ -125,6 +125,15 @@ public sealed class SrtBroadcastTests
         var session = await host.WaitLiveAsync("crash", s_wait);
         Assert.True(session is not null, "no live broadcast: " + broadcaster.Log);
 
+        // Once video flows (killed earlier, on a loaded machine the first-frame deadline can win over the idle one).
+        var deadline = DateTime.UtcNow + s_wait;
+        while (session.FramesIn == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(session.FramesIn > 0, "no frame decoded: " + broadcaster.Log);
+
         // Killed: no SRT shutdown reaches the host, only silence.
         broadcaster.Dispose();
         Assert.Equal("idle", await host.WaitEndedAsync("crash", s_wait));

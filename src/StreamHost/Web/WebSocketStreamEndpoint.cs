@@ -48,11 +48,18 @@ public static partial class WebSocketStreamEndpoint
         using var writer = new WebSocketResponseWriter(socket, call);
         var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
 
+        // With auth on, the key's limits hold here as on gRPC (the access gate already refused a request without a key).
+        var admission = services.GetService<Security.KeyAdmission>();
+        var identity = Security.ClientIdentity.Of(http);
+        using var admitted = admission is not null && identity is not null
+            ? new Security.AdmittingStreamReader(reader, admission, identity, call.CancellationToken)
+            : null;
+
         var status = WebSocketCloseStatus.NormalClosure;
         var description = "session ended";
         try
         {
-            await service.Stream(reader, writer, call).ConfigureAwait(false);
+            await service.Stream((IAsyncStreamReader<Protos.V1.StreamRequest>?)admitted ?? reader, writer, call).ConfigureAwait(false);
         }
         catch (RpcException ex)
         {

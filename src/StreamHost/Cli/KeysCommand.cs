@@ -57,7 +57,7 @@ public static class KeysCommand
             Console.WriteLine("key:    " + key);
             Console.WriteLine("sha256: " + entry.Sha256);
             Console.WriteLine();
-            Console.WriteLine("Add to the \"Auth\": { \"Keys\": [ ... ] } list in appsettings.json:");
+            Console.WriteLine("Add this entry to the Auth:Keys list in appsettings.json:");
             Console.WriteLine(JsonSerializer.Serialize(entry, s_indented));
             Console.WriteLine();
             Console.WriteLine("or as environment variables (N = the key's index):");

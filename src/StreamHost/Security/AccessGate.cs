@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -46,7 +47,8 @@ public sealed class AccessGate
         ArgumentNullException.ThrowIfNull(http);
         var request = http.Request;
         var path = request.Path.Value ?? "/";
-        if (request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+        // gRPC is recognised by the endpoint routing chose, not by a content type any HTTP client can send.
+        if (http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null
             || _openPaths.Contains(path) || ClientIdentity.Of(http) is not null)
         {
             return _next(http);

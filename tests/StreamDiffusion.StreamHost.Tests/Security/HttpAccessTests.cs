@@ -51,6 +51,12 @@ public sealed class HttpAccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Contains("not accepted", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        // Claiming to be gRPC does not get an HTTP request past the gate.
+        using var grpcLike = new HttpRequestMessage(HttpMethod.Get, "/sessions") { Content = new ByteArrayContent([]) };
+        grpcLike.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        using var notGrpc = await host.Http.SendAsync(grpcLike);
+        Assert.Equal(HttpStatusCode.Unauthorized, notGrpc.StatusCode);
+
         // The WebSocket query form is for WebSocket upgrades only: an ordinary request cannot use it.
         using var query = await host.Http.GetAsync(new Uri("/sessions?access_token=" + AuthTestKeys.Open, UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, query.StatusCode);

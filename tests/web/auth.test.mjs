@@ -43,6 +43,8 @@ try {
   await page.fill('#apiKey', key);
   await page.dispatchEvent('#apiKey', 'change');
   await page.click('#start');
+  // start() awaits the camera before it leaves the previous 'closed' phase.
+  await page.waitForFunction(() => !['closed', 'error'].includes(window.sdnet.state.phase), null, { timeout: 30_000 });
   await page.waitForFunction(() => window.sdnet.state.images >= 2 || ['closed', 'error'].includes(window.sdnet.state.phase),
     null, { timeout: 60_000 });
   const live = await page.evaluate(() => ({ ...window.sdnet.state }));

@@ -5,8 +5,9 @@ namespace StreamDiffusion.StreamHost.Security;
 
 /// <summary>
 /// Finds the credential a request presents: <c>x-api-key: KEY</c>, <c>authorization: Bearer KEY-OR-JWT</c>, or,
-/// only for a WebSocket upgrade (browsers cannot set headers on one), the query parameter
-/// <c>access_token</c>. The query form is refused elsewhere so keys do not end up in ordinary URLs and logs.
+/// only for a WebSocket upgrade (browsers cannot set headers on one), a <c>Sec-WebSocket-Protocol</c> entry
+/// <c>access_token.KEY</c> offered beside <see cref="WebSocketProtocol"/>, or the query parameter
+/// <c>access_token</c>. Those forms are refused elsewhere so keys do not end up in ordinary URLs and logs.
 /// </summary>
 public static class PresentedCredential
 {
@@ -15,6 +16,15 @@ public static class PresentedCredential
 
     /// <summary>The WebSocket query parameter.</summary>
     public const string QueryParameter = "access_token";
+
+    /// <summary>
+    /// The subprotocol the host selects when a browser offers it with an <c>access_token.KEY</c> entry (a browser
+    /// fails the handshake unless the server selects one of the offered subprotocols; the key one is never echoed).
+    /// </summary>
+    public const string WebSocketProtocol = "streamdiffusion.v1";
+
+    /// <summary>Prefix of the <c>Sec-WebSocket-Protocol</c> entry that carries a key.</summary>
+    public const string ProtocolKeyPrefix = "access_token.";
 
     /// <summary>The credential, or null when the request presents none.</summary>
     public static string? Find(HttpRequest request)
@@ -32,7 +42,21 @@ public static class PresentedCredential
             return authorization["Bearer ".Length..].Trim();
         }
 
-        if (IsWebSocketUpgrade(request) && request.Query.TryGetValue(QueryParameter, out var token) && token.Count == 1)
+        if (!IsWebSocketUpgrade(request))
+        {
+            return null;
+        }
+
+        foreach (var offered in request.Headers.SecWebSocketProtocol.SelectMany(v => (v ?? string.Empty).Split(',')))
+        {
+            var protocol = offered.Trim();
+            if (protocol.StartsWith(ProtocolKeyPrefix, StringComparison.Ordinal))
+            {
+                return protocol[ProtocolKeyPrefix.Length..];
+            }
+        }
+
+        if (request.Query.TryGetValue(QueryParameter, out var token) && token.Count == 1)
         {
             return token.ToString();
         }

@@ -41,7 +41,11 @@ public static partial class WebSocketStreamEndpoint
         var services = http.RequestServices;
         var limits = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSocketStreamEndpoint));
-        using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        // A browser that sends its key as a subprotocol offers this one too, and needs it selected.
+        var subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(Security.PresentedCredential.WebSocketProtocol)
+            ? Security.PresentedCredential.WebSocketProtocol
+            : null;
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
         using var call = new WebSocketCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted);
         var reader = new WebSocketRequestReader(socket, call, limits.MaxMessageBytes);

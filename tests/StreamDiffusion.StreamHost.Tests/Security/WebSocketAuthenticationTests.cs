@@ -13,18 +13,27 @@ public sealed class WebSocketAuthenticationTests
     public async Task A_websocket_without_a_valid_key_is_refused_at_the_handshake_with_401()
     {
         await using var host = await AuthTestKeys.StartHostAsync();
-        foreach (var query in new[] { string.Empty, "?access_token=" + StreamHost.Security.ApiKeyHash.NewKey() })
+        var wrong = StreamHost.Security.ApiKeyHash.NewKey();
+        foreach (var how in new[] { "none", "query", "subprotocol" })
         {
             using var socket = new ClientWebSocket();
             socket.Options.CollectHttpResponseDetails = true;
+            if (how == "subprotocol")
+            {
+                socket.Options.AddSubProtocol("streamdiffusion.v1");
+                socket.Options.AddSubProtocol("access_token." + wrong);
+            }
+
+            var query = how == "query" ? "?access_token=" + wrong : string.Empty;
             await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(Address(host, query), CancellationToken.None));
-            Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+            Assert.True(socket.HttpStatusCode == HttpStatusCode.Unauthorized, $"{how}: {socket.HttpStatusCode}");
         }
     }
 
     [Theory]
     [InlineData("query")]
     [InlineData("header")]
+    [InlineData("subprotocol")]
     public async Task A_websocket_with_a_key_streams_and_counts_against_the_keys_session_limit(string how)
     {
         await using var host = await AuthTestKeys.StartHostAsync();
@@ -71,8 +80,16 @@ public sealed class WebSocketAuthenticationTests
         {
             socket.Options.SetRequestHeader("x-api-key", key);
         }
+        else if (how == "subprotocol")
+        {
+            socket.Options.AddSubProtocol("streamdiffusion.v1");
+            socket.Options.AddSubProtocol("access_token." + key);
+        }
 
         await socket.ConnectAsync(Address(host, how == "query" ? "?access_token=" + Uri.EscapeDataString(key) : string.Empty), CancellationToken.None);
+
+        // The host selects the plain protocol and never echoes the one with the key.
+        Assert.Equal(how == "subprotocol" ? "streamdiffusion.v1" : null, socket.SubProtocol);
         return socket;
     }
 

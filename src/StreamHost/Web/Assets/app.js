@@ -38,8 +38,9 @@
     latency: $('latency'), frames: $('frames'), message: $('message'), apiKey: $('apiKey'),
   };
 
-  // API key for a host with authentication on: kept in localStorage, sent as x-api-key on fetches and as the
-  // access_token query parameter on the WebSocket (browsers cannot set headers on a WebSocket).
+  // API key for a host with authentication on: kept in localStorage, sent as x-api-key on fetches and, since
+  // browsers cannot set headers on a WebSocket, as a Sec-WebSocket-Protocol entry "access_token.KEY" beside
+  // "streamdiffusion.v1" (which the host selects), so the key stays out of the URL.
   const KEY_STORAGE = 'sdnet.apiKey';
   ui.apiKey.value = localStorage.getItem(KEY_STORAGE) || '';
   ui.apiKey.addEventListener('change', () => {
@@ -140,8 +141,7 @@
 
     const url = new URL('/ws/stream', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    if (apiKey()) url.searchParams.set('access_token', apiKey());
-    ws = new WebSocket(url);
+    ws = apiKey() ? new WebSocket(url, ['streamdiffusion.v1', 'access_token.' + apiKey()]) : new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     state.phase = 'connecting';
     setStatus('connecting', 'connecting');

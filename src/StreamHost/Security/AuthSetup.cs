@@ -14,7 +14,7 @@ namespace StreamDiffusion.StreamHost.Security;
 /// <summary>
 /// Wires authentication into the host: with keys or a JWT issuer configured, the <c>ApiKey</c> and (optionally)
 /// JWT bearer schemes behind one policy scheme, the gRPC <see cref="KeyPolicyInterceptor"/>, the HTTP
-/// <see cref="AccessGate"/> and signed MJPEG URLs; without, nothing but the open-access warning.
+/// <see cref="AccessGate"/> and signed MJPEG URLs; without, nothing but the start-up log (a warning beyond loopback).
 /// </summary>
 public static class AuthSetup
 {
@@ -32,10 +32,10 @@ public static class AuthSetup
         services.Configure<AuthOptions>(section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<KeySessionCounter>();
+        IReadOnlyList<string> exposed = [.. listen.Where(l => !IPAddress.IsLoopback(l.Endpoint.Address)).Select(l => l.Url)];
+        services.AddHostedService(sp => new AuthenticationStartupLog(sp.GetRequiredService<ILogger<AuthenticationStartupLog>>(), options, exposed));
         if (!options.Enabled)
         {
-            IReadOnlyList<string> exposed = [.. listen.Where(l => !IPAddress.IsLoopback(l.Endpoint.Address)).Select(l => l.Url)];
-            services.AddHostedService(sp => new OpenAccessWarning(sp.GetRequiredService<ILogger<OpenAccessWarning>>(), exposed));
             return options;
         }
 

@@ -27,6 +27,7 @@ public sealed class AuthConfigurationTests
             [$"Listen:HttpUrl={httpUrl}", .. keys ? AuthTestKeys.Settings : []]);
         var warning = log.Lines(LogEventLevel.Warning).Where(l => l.Contains("Authentication is off", StringComparison.Ordinal)).ToList();
         Assert.Equal(warns ? 1 : 0, warning.Count);
+        Assert.Equal(keys ? 1 : 0, log.Lines(LogEventLevel.Information).Count(l => l.Contains("Authentication is on: 3 API key(s)", StringComparison.Ordinal)));
         if (warns)
         {
             Assert.Contains("http://0.0.0.0:0", warning[0], StringComparison.Ordinal);

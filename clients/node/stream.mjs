@@ -40,13 +40,25 @@ export function loadApi(protoRoot = PROTO_ROOT) {
   return grpc.loadPackageDefinition(definition).streamdiffusion.v1;
 }
 
-/** Creates a client for `address` ("host:port", plaintext h2c as the host serves by default). */
-export function connect(address, api = loadApi()) {
+/**
+ * Creates a client for `address` ("host:port", plaintext h2c as the host serves by default). With `apiKey`, every
+ * call carries it as `x-api-key` metadata (a host with keys configured answers UNAUTHENTICATED without one).
+ */
+export function connect(address, api = loadApi(), apiKey = '') {
   // Frames can be a few MB; the host's own limit is Capabilities.max_message_bytes.
   const options = {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   };
+  if (apiKey) {
+    // An interceptor rather than call credentials: grpc-js sends call credentials only over TLS.
+    options.interceptors = [(callOptions, nextCall) => new grpc.InterceptingCall(nextCall(callOptions), {
+      start(metadata, listener, next) {
+        metadata.set('x-api-key', apiKey);
+        next(metadata, listener);
+      },
+    })];
+  }
   return new api.StreamDiffusion(address, grpc.credentials.createInsecure(), options);
 }
 
@@ -235,6 +247,7 @@ Streams the images (JPEG/PNG files, or folders of them) to a StreamDiffusion hos
 
 options:
   --host HOST:PORT    gRPC address (default: $STREAMDIFFUSION_GRPC or 127.0.0.1:50051)
+  --key KEY           API key for a host with authentication on (default: $STREAMDIFFUSION_API_KEY)
   --prompt TEXT       initial prompt (default: "a watercolor painting")
   --prompt2 TEXT      prompt sent as a ControlUpdate halfway (default: "an oil painting, thick brush strokes")
   --frames N          frames to send, cycling through the images (default: number of images)
@@ -250,6 +263,7 @@ async function main() {
     allowPositionals: true,
     options: {
       host: { type: 'string', default: process.env.STREAMDIFFUSION_GRPC || '127.0.0.1:50051' },
+      key: { type: 'string', default: process.env.STREAMDIFFUSION_API_KEY || '' },
       prompt: { type: 'string', default: 'a watercolor painting' },
       prompt2: { type: 'string', default: 'an oil painting, thick brush strokes' },
       frames: { type: 'string' },
@@ -271,7 +285,7 @@ async function main() {
   const size = Number.parseInt(values.size, 10);
   await mkdir(values.out, { recursive: true });
 
-  const client = connect(values.host);
+  const client = connect(values.host, loadApi(), values.key);
   try {
     const caps = await unary(client, 'GetCapabilities');
     console.log(`host ${values.host}: version ${caps.server_version}, processor ${caps.processor}, ` +

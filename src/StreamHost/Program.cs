@@ -2,7 +2,7 @@ using System.CommandLine;
 using StreamDiffusion.StreamHost.Cli;
 using StreamDiffusion.StreamHost.Serving;
 
-// Verbs: serve (default), models list|inspect|synth|pull, tokenize, render, bench.
+// Verbs: serve (default), models list|inspect|synth|pull, tokenize, render, bench, keys new|hash.
 // "serve" hands its arguments to ASP.NET Core configuration (e.g. --Listen:GrpcUrl=...), so it is
 // dispatched before System.CommandLine sees them.
 if ((args.Length == 0 || args[0] == "serve" || (args[0].StartsWith("--", StringComparison.Ordinal) && !IsRootOption(args[0])))
@@ -30,6 +30,7 @@ root.Subcommands.Add(models);
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(KeysCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
 
 static bool IsRootOption(string arg) => arg is "--help" or "-h" or "-?" or "--version";

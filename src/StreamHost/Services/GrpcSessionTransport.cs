@@ -39,7 +39,8 @@ internal sealed class GrpcSessionTransport : ISessionTransport, ISessionInput, I
     public static SessionIdentity IdentityOf(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new SessionIdentity("grpc", context.Peer, context.GetHttpContext().User);
+        var http = context.GetHttpContext();
+        return new SessionIdentity("grpc", context.Peer, http.User, Security.ClientIdentity.Of(http)?.Limits.MaxFps ?? 0);
     }
 
     public async ValueTask<StreamRequest?> ReadAsync(CancellationToken cancellationToken) =>

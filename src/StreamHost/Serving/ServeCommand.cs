@@ -11,6 +11,7 @@ using Serilog;
 using StreamDiffusion.StreamHost.Broadcast;
 using StreamDiffusion.StreamHost.Diffusion;
 using StreamDiffusion.StreamHost.Options;
+using StreamDiffusion.StreamHost.Security;
 using StreamDiffusion.StreamHost.Services;
 using StreamDiffusion.StreamHost.Sessions;
 using StreamDiffusion.StreamHost.Web;
@@ -96,7 +97,9 @@ public static class ServeCommand
         var capacity = Bind<CapacityOptions>(configuration, CapacityOptions.SectionName);
         var listen = Bind<ListenEndpointsOptions>(configuration, ListenEndpointsOptions.SectionName);
         Check(limits, capacity);
-        var grpcEndpoint = HostEndpoints.ParseEndpoint(listen.GrpcUrl, "Listen:GrpcUrl");
+        var tls = Bind<TlsOptions>(configuration, TlsOptions.SectionName);
+        var certificate = tls.Enabled ? tls.Load() : null;
+        var grpcEndpoint = HostEndpoints.ParseEndpoint(listen.GrpcUrl, "Listen:GrpcUrl", tls.Enabled);
         var httpEndpoint = HostEndpoints.ParseEndpoint(listen.HttpUrl, "Listen:HttpUrl");
 
         var services = builder.Services;
@@ -104,6 +107,7 @@ public static class ServeCommand
         services.Configure<CapacityOptions>(configuration.GetSection(CapacityOptions.SectionName));
         services.Configure<ListenEndpointsOptions>(configuration.GetSection(ListenEndpointsOptions.SectionName));
         services.Configure<ModelsOptions>(configuration.GetSection(ModelsOptions.SectionName));
+        var auth = services.AddStreamHostAuth(configuration, [(listen.GrpcUrl, grpcEndpoint), (listen.HttpUrl, httpEndpoint)]);
 
         // One logger per host (tests run several); the static Log.Logger is left to the CLI.
         services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext(), preserveStaticLogger: true);
@@ -115,8 +119,18 @@ public static class ServeCommand
         {
             kestrel.Listen(grpcEndpoint, o =>
             {
-                o.Protocols = HttpProtocols.Http2;
-                endpoints.SetGrpc(o);
+                if (certificate is not null)
+                {
+                    // With TLS, ALPN tells gRPC (h2) from the web page, WebSocket and MJPEG (http/1.1) on one port.
+                    o.Protocols = HttpProtocols.Http1AndHttp2;
+                    o.UseHttps(certificate);
+                }
+                else
+                {
+                    o.Protocols = HttpProtocols.Http2;
+                }
+
+                endpoints.SetGrpc(o, certificate is not null);
             });
             kestrel.Listen(httpEndpoint, o =>
             {
@@ -161,6 +175,7 @@ public static class ServeCommand
         _ = app.Services.GetRequiredService<EngineMetrics>();
         var replica = app.Services.GetRequiredService<ReplicaIdentity>();
         app.Use(next => ReplicaIdentity.Middleware(next, replica));
+        app.UseStreamHostAuth(auth);
         app.MapStreamHostWeb();
         app.MapStreamHostBroadcast();
         app.MapGrpcService<StreamDiffusionGrpcEndpoint>();

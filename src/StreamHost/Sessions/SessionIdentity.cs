@@ -9,4 +9,5 @@ namespace StreamDiffusion.StreamHost.Sessions;
 /// The authenticated caller, where the transport authenticates one (the HTTP request's user for gRPC and WebSocket);
 /// limits that depend on the caller read its claims. Null when the transport has no notion of a user.
 /// </param>
-public sealed record SessionIdentity(string Transport, string Peer, ClaimsPrincipal? User = null);
+/// <param name="MaxFramesPerSecond">The caller's own frame-rate cap (its API key's or token's limit); 0 for none.</param>
+public sealed record SessionIdentity(string Transport, string Peer, ClaimsPrincipal? User = null, double MaxFramesPerSecond = 0);

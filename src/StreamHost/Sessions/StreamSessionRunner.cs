@@ -115,7 +115,7 @@ public sealed class StreamSessionRunner
         var processor = await _processors.CreateAsync(model, settings, clientGone).ConfigureAwait(false);
         await using (processor.ConfigureAwait(false))
         {
-            var fpsCap = FrameRateLimiter.Create(FrameRateLimiter.Effective(_capacity.MaxFramesPerSecondPerStream, settings.MaxFps), _time);
+            var fpsCap = FrameRateLimiter.Create(FrameRateLimiter.Effective(_capacity.MaxFramesPerSecondPerStream, settings.MaxFps, transport.Identity.MaxFramesPerSecond), _time);
             var session = new StreamSession(transport, settings, processor, lease, _metrics, _limits, _capacity, _sessionLogger, live, fpsCap);
             return await session.RunAsync().ConfigureAwait(false);
         }

@@ -9,7 +9,8 @@ namespace StreamDiffusion.StreamHost.Web;
 /// <c>/sessions</c>: the running Stream sessions as JSON, so a user can find the id for an MJPEG source:
 /// <c>{"active":1,"max_sessions":4,"sessions":[{"id":..., "transport":"grpc", "model":..., "mode":"img2img",
 /// "width":512, "height":512, "fps":9.8, "frames":1234, "viewers":1, "started_at":..., "uptime_seconds":...,
-/// "mjpeg_url":"/sessions/{id}/mjpeg"}]}</c>. Unary Generate calls count in <c>active</c> but are not listed.
+/// "mjpeg_url":"/sessions/{id}/mjpeg"}]}</c> (with auth on, a signed <c>?expires=..&amp;sig=..</c> URL). Unary Generate
+/// calls count in <c>active</c> but are not listed.
 /// </summary>
 public static class SessionsEndpoint
 {
@@ -19,6 +20,9 @@ public static class SessionsEndpoint
         ArgumentNullException.ThrowIfNull(http);
         var live = http.RequestServices.GetRequiredService<LiveSessions>();
         var registry = http.RequestServices.GetRequiredService<SessionRegistry>();
+
+        // Registered when auth is on: viewers such as OBS cannot send a key, so they get a short-lived signed URL.
+        var signer = http.RequestServices.GetService<Security.MjpegUrlSigner>();
         var now = DateTimeOffset.UtcNow;
         http.Response.ContentType = "application/json; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
@@ -43,7 +47,7 @@ public static class SessionsEndpoint
             json.WriteNumber("viewers", s.Frames.Viewers);
             json.WriteString("started_at", s.StartedAt);
             json.WriteNumber("uptime_seconds", Math.Round((now - s.StartedAt).TotalSeconds, 1));
-            json.WriteString("mjpeg_url", WebEndpoints.MjpegPath(s.Id));
+            json.WriteString("mjpeg_url", signer?.Sign(WebEndpoints.MjpegPath(s.Id)) ?? WebEndpoints.MjpegPath(s.Id));
             json.WriteEndObject();
         }
 

@@ -20,14 +20,17 @@ public sealed class WebSocketSessionTransport : ISessionTransport, IDisposable
     private readonly WebSocketRequestReader _reader;
     private readonly WebSocketResponseWriter _writer;
 
-    /// <summary>Creates the transport over <paramref name="socket"/>; messages over <paramref name="maxMessageBytes"/> end the session.</summary>
-    public WebSocketSessionTransport(WebSocket socket, string peer, ClaimsPrincipal? user, int maxMessageBytes, CancellationToken requestAborted)
+    /// <summary>
+    /// Creates the transport over <paramref name="socket"/>; messages over <paramref name="maxMessageBytes"/> end the
+    /// session; <paramref name="maxFramesPerSecond"/> is the caller's own frame-rate cap (0: none).
+    /// </summary>
+    public WebSocketSessionTransport(WebSocket socket, string peer, ClaimsPrincipal? user, int maxMessageBytes, CancellationToken requestAborted, double maxFramesPerSecond = 0)
     {
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
         _client = new ClientLifetime(requestAborted);
         _reader = new WebSocketRequestReader(socket, _client, maxMessageBytes);
         _writer = new WebSocketResponseWriter(socket, _client);
-        Identity = new SessionIdentity("websocket", peer, user);
+        Identity = new SessionIdentity("websocket", peer, user, maxFramesPerSecond);
     }
 
     /// <inheritdoc />

@@ -39,12 +39,21 @@ public static partial class WebSocketStreamEndpoint
         var limits = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
         var runner = services.GetRequiredService<StreamSessionRunner>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSocketStreamEndpoint));
-        using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        // A browser that sends its key as a subprotocol offers this one too, and needs it selected.
+        var subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(Security.PresentedCredential.WebSocketProtocol)
+            ? Security.PresentedCredential.WebSocketProtocol
+            : null;
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
-        using var transport = new WebSocketSessionTransport(socket, peer, http.User, limits.MaxMessageBytes, http.RequestAborted);
+        var identity = Security.ClientIdentity.Of(http);
+        using var transport = new WebSocketSessionTransport(socket, peer, http.User, limits.MaxMessageBytes, http.RequestAborted, identity?.Limits.MaxFps ?? 0);
+
+        // With auth on, the key's limits hold here as on gRPC (the access gate already refused a request without a key).
+        var admission = services.GetService<Security.KeyAdmission>();
+        using var admitted = admission is not null && identity is not null ? new Security.AdmittingSessionTransport(transport, admission, identity) : null;
         try
         {
-            await runner.RunAsync(transport).ConfigureAwait(false);
+            await runner.RunAsync((ISessionTransport?)admitted ?? transport).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

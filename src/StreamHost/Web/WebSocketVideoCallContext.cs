@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 
 namespace StreamDiffusion.StreamHost.Web;
 
@@ -16,8 +17,15 @@ internal sealed class WebSocketVideoCallContext : ServerCallContext, IDisposable
     private readonly Metadata _responseTrailers = [];
 
     /// <summary>Creates the context for a connection from <paramref name="peer"/>.</summary>
-    public WebSocketVideoCallContext(string peer, string host, CancellationToken requestAborted)
+    public WebSocketVideoCallContext(string peer, string host, CancellationToken requestAborted, HttpContext? http = null)
     {
+        // grpc-dotnet's GetHttpContext() reads this entry for a context it did not create, so code that looks at
+        // the caller (identity, key limits) works for the WebSocket as for gRPC.
+        if (http is not null)
+        {
+            UserState["__HttpContext"] = http;
+        }
+
         PeerCore = peer;
         HostCore = host;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);

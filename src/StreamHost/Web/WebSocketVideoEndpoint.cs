@@ -38,9 +38,13 @@ public static partial class WebSocketVideoEndpoint
 
         var services = http.RequestServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebSocketVideoEndpoint));
-        using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        // A browser that sends its key as a subprotocol offers this one too, and needs it selected.
+        var subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(Security.PresentedCredential.WebSocketProtocol)
+            ? Security.PresentedCredential.WebSocketProtocol
+            : null;
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
-        using var call = new WebSocketVideoCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted);
+        using var call = new WebSocketVideoCallContext(peer, http.Request.Host.Value ?? string.Empty, http.RequestAborted, http);
         using var writer = new WebSocketVideoWriter(socket, http.RequestAborted);
         var receiver = new TextMessageReceiver(socket);
         var service = ActivatorUtilities.CreateInstance<StreamDiffusionService>(services);
@@ -62,6 +66,13 @@ public static partial class WebSocketVideoEndpoint
                 }
 
                 var request = WebSocketJson.ParseVideoRequest(receiver.Message.Span);
+
+                // With auth on, the key's limits hold as on gRPC's GenerateVideo (the access gate already refused an
+                // upgrade without a key); the key's slot is held until the video ends.
+                var admission = services.GetService<Security.KeyAdmission>();
+                using var admitted = admission is not null && Security.ClientIdentity.Of(http) is { } identity
+                    ? admission.Admit(identity, request.Model, request.Width, request.Height, string.Empty, call.CancellationToken)
+                    : null;
                 controls = ControlLoopAsync(receiver, writer, service, call);
                 await service.GenerateVideo(request, writer, call).ConfigureAwait(false);
                 await writer.WriteEndAsync().ConfigureAwait(false);

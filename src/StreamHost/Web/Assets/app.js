@@ -35,8 +35,21 @@
     strength: $('strength'), strengthValue: $('strengthValue'), tIndexText: $('tIndexText'), twoSteps: $('twoSteps'),
     model: $('model'), size: $('size'), fps: $('fps'), fpsValue: $('fpsValue'), seed: $('seed'), cfg: $('cfg'),
     filter: $('filter'), sessionId: $('sessionId'), mjpegLink: $('mjpegLink'), fpsOut: $('fpsOut'),
-    latency: $('latency'), frames: $('frames'), message: $('message'),
+    latency: $('latency'), frames: $('frames'), message: $('message'), apiKey: $('apiKey'),
   };
+
+  // API key for a host with authentication on: kept in localStorage, sent as x-api-key on fetches and, since
+  // browsers cannot set headers on a WebSocket, as a Sec-WebSocket-Protocol entry "access_token.KEY" beside
+  // "streamdiffusion.v1" (which the host selects), so the key stays out of the URL.
+  const KEY_STORAGE = 'sdnet.apiKey';
+  ui.apiKey.value = localStorage.getItem(KEY_STORAGE) || '';
+  ui.apiKey.addEventListener('change', () => {
+    const key = ui.apiKey.value.trim();
+    if (key) localStorage.setItem(KEY_STORAGE, key); else localStorage.removeItem(KEY_STORAGE);
+    showModelNotice();
+  });
+  const apiKey = () => ui.apiKey.value.trim();
+  const authHeaders = () => (apiKey() ? { 'x-api-key': apiKey() } : {});
 
   // At most this many frames on their way (sent, not answered): keeps latency low when the host is slower than
   // the camera. The host drops the oldest queued frame anyway; this just avoids sending what would be dropped.
@@ -128,7 +141,7 @@
 
     const url = new URL('/ws/stream', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(url);
+    ws = apiKey() ? new WebSocket(url, ['streamdiffusion.v1', 'access_token.' + apiKey()]) : new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     state.phase = 'connecting';
     setStatus('connecting', 'connecting');
@@ -159,6 +172,7 @@
         ui.mjpegLink.href = msg.mjpeg_url;
         ui.mjpegLink.textContent = new URL(msg.mjpeg_url, location.href).href;
         ui.mjpegLink.hidden = false;
+        if (apiKey()) showSignedMjpegUrl(msg.session_id);
         setStatus('live', 'live');
         startSending();
         break;
@@ -281,6 +295,8 @@
     const clean = event.code === 1000;
     setStatus(clean ? 'stopped' : 'closed ' + event.code, clean ? 'idle' : 'error');
     if (!clean && event.reason) showMessage(event.reason);
+    // A refused handshake (e.g. 401 for a missing or wrong key) reaches the page only as 1006 before 'started'.
+    else if (event.code === 1006 && !state.sessionId) showMessage('the host refused the connection: if it requires an API key, check the key field');
     cleanup();
   }
 
@@ -342,10 +358,26 @@
   refreshLabels();
   showModelNotice();
 
+  /** With auth on, the MJPEG link needs a signature (OBS cannot send a key): /sessions lists a signed URL. */
+  async function showSignedMjpegUrl(sessionId) {
+    try {
+      const response = await fetch('sessions', { cache: 'no-store', headers: authHeaders() });
+      if (!response.ok) return;
+      const { sessions = [] } = await response.json();
+      const session = sessions.find((s) => s.id === sessionId);
+      if (session) {
+        ui.mjpegLink.href = session.mjpeg_url;
+        ui.mjpegLink.textContent = new URL(session.mjpeg_url, location.href).href;
+      }
+    } catch {
+      // The unsigned link stays; it works on a host without keys.
+    }
+  }
+
   /** Says plainly when the default model is the built-in synthetic test pack, and how to load a real one. */
   async function showModelNotice() {
     try {
-      const response = await fetch('models', { cache: 'no-store' });
+      const response = await fetch('models', { cache: 'no-store', headers: authHeaders() });
       if (!response.ok) return;
       const { models = [] } = await response.json();
       const chosen = models.find((m) => m.name === ui.model.value.trim()) || models.find((m) => m.isDefault);

@@ -81,7 +81,10 @@
     arrivals.length = 0;
     const url = new URL('/ws/video', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    socket = new WebSocket(url);
+    // With auth on, the key from the page's API key field (app.js keeps it in localStorage) goes as a subprotocol,
+    // since a browser cannot set headers on a WebSocket; the host selects streamdiffusion.v1.
+    const key = (localStorage.getItem('sdnet.apiKey') || '').trim();
+    socket = key ? new WebSocket(url, ['streamdiffusion.v1', 'access_token.' + key]) : new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     setVideoStatus('starting', 'connecting');
     socket.onopen = () => socket.send(JSON.stringify(videoRequest()));

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace StreamDiffusion.Pipeline.Tests.LongVideo;
 
 /// <summary>The generator on real (synthetic) ONNX packs through the model's engines.</summary>
+[Collection(nameof(MemoryMeasuredCollection))]
 public sealed class LongVideoGeneratorTests(SyntheticPackFixture fixture, ITestOutputHelper output) : IClassFixture<SyntheticPackFixture>
 {
     private const int Size = 64;

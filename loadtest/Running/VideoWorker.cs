@@ -86,12 +86,16 @@ public sealed class VideoWorker
             Model = _options.Model,
             Width = _options.Size,
             Height = _options.Size,
-            NumPartitions = _options.VideoPartitions,
             CoherentTail = true,
             OutputEncoding = OutputEncoding.Jpeg,
             Quality = _options.Quality,
             Seed = _index,
         };
+        if (_options.VideoPartitions > 0)
+        {
+            request.NumPartitions = _options.VideoPartitions;
+        }
+
         request.Prompts.Add(new PromptKeyframe { StartFrame = 0, Text = _options.Prompt });
         return request;
     }

@@ -97,7 +97,6 @@ public static class VideoCommand
                 Width = parse.GetValue(size),
                 Height = parse.GetValue(size),
                 NumFrames = (ulong)parse.GetValue(frames),
-                NumPartitions = parse.GetValue(partitions),
                 Lookahead = parse.GetValue(lookahead),
                 CoherentTail = parse.GetValue(coherentTail),
                 SubjectGuidance = parse.GetValue(guidance),
@@ -109,6 +108,12 @@ public static class VideoCommand
             if (parse.GetValue(guidanceStep) is { } step)
             {
                 request.SubjectGuidanceStep = step;
+            }
+
+            // 0 asks for the host's default: the field is left unset (an explicit 0 is refused).
+            if (parse.GetValue(partitions) is var n and > 0)
+            {
+                request.NumPartitions = n;
             }
 
             if (parse.GetValue(seed) is { } s)

@@ -59,10 +59,11 @@ public static class LongVideoRequestValidator
             keyframes[i] = new VideoPromptKeyframe((long)keyframe.StartFrame, keyframe.Text);
         }
 
-        var partitions = request.NumPartitions == 0 ? DefaultPartitions : request.NumPartitions;
+        // Unset means the default; a queue of zero partitions is no queue, so an explicit 0 is refused.
+        var partitions = request.HasNumPartitions ? request.NumPartitions : DefaultPartitions;
         if (partitions < 1 || partitions > MaxPartitions)
         {
-            throw SessionSettingsValidator.Invalid("num_partitions", $"{request.NumPartitions} is not allowed; use 0 (default {DefaultPartitions}) or 1 to {MaxPartitions} (window {Window} x partitions ≤ {FifoSchedule.MaxLevels} noise levels)");
+            throw SessionSettingsValidator.Invalid("num_partitions", $"{request.NumPartitions} is not allowed; use 1 to {MaxPartitions} (window {Window} x partitions ≤ {FifoSchedule.MaxLevels} noise levels), or leave it unset for the default {DefaultPartitions}");
         }
 
         if ((request.Width == 0) != (request.Height == 0))

@@ -157,6 +157,7 @@ public sealed class WebSocketVideoTests(DiffusionHostFixture fixture) : IClassFi
     {
         { """{"prompts":[]}""", "INVALID_ARGUMENT", "prompts" },
         { """{"prompts":[{"start_frame":3,"text":"a"}]}""", "INVALID_ARGUMENT", "prompts[0].start_frame" },
+        { Request(partitions: 0), "INVALID_ARGUMENT", "num_partitions" },
         { Request(partitions: -1), "INVALID_ARGUMENT", "num_partitions" },
         { Request(partitions: 100000), "INVALID_ARGUMENT", "num_partitions" },
         { """{"prompts":[{"start_frame":0,"text":"a"}],"width":100,"height":64}""", "INVALID_ARGUMENT", "width" },

@@ -65,7 +65,7 @@
       prompts: [{ start_frame: 0, text: ui.prompt.value }],
       width: size,
       height: size,
-      num_partitions: Number.isFinite(partitions) ? partitions : 0,
+      ...(Number.isFinite(partitions) && partitions > 0 ? { num_partitions: partitions } : {}),
       coherent_tail: ui.tail.checked,
       lookahead: ui.lookahead.checked,
       subject_guidance: ui.guidance.checked,

@@ -72,6 +72,16 @@ public sealed record LoadTestOptions
     /// </summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Frame slots of each stream: one per frame interval over <see cref="Duration"/>, at most <see cref="FramesPerStream"/>, at least one.</summary>
+    public long FrameSlots
+    {
+        get
+        {
+            var byDuration = (long)Math.Floor(Duration.TotalSeconds * Fps);
+            return Math.Max(1, FramesPerStream is { } n ? Math.Min(n, byDuration) : byDuration);
+        }
+    }
+
     /// <summary>The p95 latency target in force.</summary>
     public TimeSpan EffectiveLatencyTarget => LatencyTarget ?? TimeSpan.FromSeconds(2 / Fps);
 }

@@ -47,8 +47,7 @@ public sealed class StreamWorker
         _options = options;
         _recorder = recorder;
         _fallbackReplica = fallbackReplica;
-        var byDuration = (long)Math.Floor(options.Duration.TotalSeconds * options.Fps);
-        _slots = Math.Max(1, options.FramesPerStream is { } n ? Math.Min(n, byDuration) : byDuration);
+        _slots = options.FrameSlots;
         _sent = new bool[_slots];
         _answered = new bool[_slots];
     }

@@ -45,8 +45,7 @@ public sealed class WebSocketWorker
         _frames = frames;
         _options = options;
         _recorder = recorder;
-        var byDuration = (long)Math.Floor(options.Duration.TotalSeconds * options.Fps);
-        _slots = Math.Max(1, options.FramesPerStream is { } n ? Math.Min(n, byDuration) : byDuration);
+        _slots = options.FrameSlots;
         _sentAt = new long[_slots];
         _answered = new bool[_slots];
         _slotOfArrival = new long[_slots];

@@ -50,11 +50,7 @@ public sealed class AdmittingSessionTransport : ISessionTransport, ISessionInput
         if (request is not null && !_started)
         {
             _started = true;
-            if (request.PayloadCase == StreamRequest.PayloadOneofCase.Config)
-            {
-                var config = request.Config;
-                _slot = _admission.Admit(_identity, config.Model, config.Width, config.Height, "config.", _inner.ClientGone);
-            }
+            _slot = _admission.AdmitStream(_identity, request, _inner.ClientGone);
         }
 
         return request;

@@ -36,12 +36,7 @@ public sealed class AdmittingStreamReader : IAsyncStreamReader<StreamRequest>, I
         if (any && !_started)
         {
             _started = true;
-            var first = _inner.Current;
-            if (first.PayloadCase == StreamRequest.PayloadOneofCase.Config)
-            {
-                var config = first.Config;
-                _slot = _admission.Admit(_identity, config.Model, config.Width, config.Height, "config.", _callCancelled);
-            }
+            _slot = _admission.AdmitStream(_identity, _inner.Current, _callCancelled);
         }
 
         return any;

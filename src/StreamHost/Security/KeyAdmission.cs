@@ -66,4 +66,16 @@ public sealed class KeyAdmission
         {
         }
     }
+
+    /// <summary>
+    /// Admits a Stream session by its first request when that carries the <see cref="Protos.V1.SessionConfig"/>
+    /// (fields named <c>config.*</c>); null when it does not (the session core refuses such a stream itself).
+    /// </summary>
+    public IDisposable? AdmitStream(ClientIdentity identity, Protos.V1.StreamRequest first, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        return first.PayloadCase == Protos.V1.StreamRequest.PayloadOneofCase.Config
+            ? Admit(identity, first.Config.Model, first.Config.Width, first.Config.Height, "config.", cancellationToken)
+            : null;
+    }
 }

@@ -57,4 +57,7 @@ public sealed record BatchingStats(
 
     /// <summary>Why the engine stopped serving; null while it serves.</summary>
     public string? FaultReason { get; init; }
+
+    /// <summary>Model calls a lone client's thread ran itself (<see cref="BatchingOptions.RunAloneInline"/>); included in <c>Calls</c>.</summary>
+    public long InlineCalls { get; init; }
 }

@@ -1,4 +1,5 @@
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Batching;
 
@@ -53,20 +54,48 @@ public sealed class CodecEngine : IAsyncDisposable
     public ValueTask DecodeAsync(ReadOnlyMemory<float> latents, int batch, int height, int width, Memory<float> images, CancellationToken cancellationToken = default) =>
         Submit(CodecOperation.Decode, latents, batch, height, width, images, cancellationToken);
 
+    /// <summary>
+    /// Encodes images held in a pinned buffer into a pinned latent buffer. Run on the caller's thread (a lone
+    /// client, <see cref="BatchingOptions.RunAloneInline"/>), the codec reads and writes these buffers directly,
+    /// with no staging copy; the images may then be changed in place (the codec's value mapping).
+    /// </summary>
+    /// <exception cref="ArgumentException">Buffers are shorter than the sizes need (thrown synchronously).</exception>
+    public ValueTask EncodeAsync(PinnedBuffer<float> images, int batch, int height, int width, PinnedBuffer<float> latents, CancellationToken cancellationToken = default) =>
+        Submit(CodecOperation.Encode, images, batch, height, width, latents, cancellationToken);
+
+    /// <summary>Decodes pinned latents into a pinned image buffer, directly where it can (see the pinned <see cref="EncodeAsync(PinnedBuffer{float}, int, int, int, PinnedBuffer{float}, CancellationToken)"/>); the latents may be changed in place.</summary>
+    /// <exception cref="ArgumentException">Buffers are shorter than the sizes need (thrown synchronously).</exception>
+    public ValueTask DecodeAsync(PinnedBuffer<float> latents, int batch, int height, int width, PinnedBuffer<float> images, CancellationToken cancellationToken = default) =>
+        Submit(CodecOperation.Decode, latents, batch, height, width, images, cancellationToken);
+
     /// <summary>Fails queued requests, waits for the running calls, stops the worker threads.</summary>
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
+    private ValueTask Submit(CodecOperation operation, PinnedBuffer<float> source, int batch, int height, int width, PinnedBuffer<float> destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var key = Validate(operation, source.Length, batch, height, width, destination.Length);
+        return _batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
+    }
+
     private ValueTask Submit(CodecOperation operation, ReadOnlyMemory<float> source, int batch, int height, int width, Memory<float> destination, CancellationToken cancellationToken)
+    {
+        var key = Validate(operation, source.Length, batch, height, width, destination.Length);
+        return _batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
+    }
+
+    private static CodecBatchKey Validate(CodecOperation operation, int sourceLength, int batch, int height, int width, int destinationLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 8);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 8);
         var key = new CodecBatchKey(operation, height, width);
-        if (source.Length < batch * key.InputLength || destination.Length < batch * key.OutputLength)
+        if (sourceLength < batch * key.InputLength || destinationLength < batch * key.OutputLength)
         {
-            throw new ArgumentException($"{operation} of {batch}x{height}x{width} needs {batch * key.InputLength} input and {batch * key.OutputLength} output floats, got {source.Length} and {destination.Length}");
+            throw new ArgumentException($"{operation} of {batch}x{height}x{width} needs {batch * key.InputLength} input and {batch * key.OutputLength} output floats, got {sourceLength} and {destinationLength}");
         }
 
-        return _batcher.SubmitAsync(new CodecRequest(key, batch, source, destination), cancellationToken);
+        return key;
     }
 }

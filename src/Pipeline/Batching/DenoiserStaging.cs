@@ -22,7 +22,7 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
     private readonly Dictionary<LatentShape, INoisePredictorCall?> _calls = [];
     private INoisePredictorCall? _call;
 
-    public void Prepare(LatentShape key, int items)
+    public void Prepare(LatentShape key, int items, DenoiseRequest? inlineRequest)
     {
         var grew = GrowBuffer.Ensure(ref _latents, items * key.ItemLength)
             | GrowBuffer.Ensure(ref _noise, items * key.ItemLength)
@@ -49,11 +49,13 @@ internal sealed class DenoiserStaging(INoisePredictor inner, int embeddingLength
         request.TextEmbeddings.Span.CopyTo(_embeddings!.Span[(itemOffset * embeddingLength)..]);
     }
 
-    public void Run(LatentShape key, int items)
+    public bool CanAbort => _call is not null;
+
+    public void Run(LatentShape key, int items, CancellationToken abort)
     {
         if (_call is not null)
         {
-            _call.Run();
+            _call.Run(abort);
             return;
         }
 

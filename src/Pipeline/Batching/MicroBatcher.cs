@@ -25,6 +25,10 @@ namespace StreamDiffusion.Pipeline.Batching;
 /// trusted) fails its unfinished requests and is replaced by a fresh worker with a fresh executor; after
 /// <see cref="BatchingOptions.MaxWorkerRestarts"/> deaths with no successful call between them the engine stops
 /// (<see cref="FaultReason"/>) and fails queued and later requests with <see cref="EngineFaultedException"/>.</para>
+/// <para>A lone client (<see cref="BatchingOptions.RunAloneInline"/>): when a request finds nothing queued or
+/// running, no other active client and a call that can be stopped from outside, the submitting thread runs it
+/// itself on an executor kept for that, so the request costs no thread hand-off either way; cancelling it stops
+/// the model call. Anything else, including every request while the inline call runs, goes to the workers.</para>
 /// <para>Cancellation: a queued request is removed and cancelled; a request already in a running call
 /// is cancelled at once for its caller and the engine no longer writes to its output memory (the
 /// call itself finishes for the others). Disposal: queued requests fail with
@@ -41,6 +45,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private readonly int _queueCapacity;
     private readonly long _maxDelayTicks;
     private readonly long _clientWindowTicks;
+    private readonly bool _runAloneInline;
 
     // Guards the queue, the worker states, the client estimate and the call statistics; idle and
     // gathering workers wait on it.
@@ -57,6 +62,15 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     private readonly Thread[] _threads;
     private readonly bool[] _gathering;
     private readonly TKey[] _gatheringKeys;
+
+    // The caller-runs path: one executor of its own, used by one caller at a time (_inlineBusy, under the gate);
+    // _inlineRefused once a call could not be stopped from outside (then requests always go to the workers).
+    private readonly List<TRequest> _inlineBatch = [];
+    private IBatchExecutor<TKey, TRequest>? _inlineExecutor;
+    private bool _inlineBusy;
+    private bool _inlineRefused;
+    private TaskCompletionSource? _inlineDone;
+    private long _inlineCalls;
 
     private bool _disposed;
     private string? _faultReason;
@@ -102,6 +116,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         _queueCapacity = options.QueueCapacity;
         _maxDelayTicks = (long)(options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
         _clientWindowTicks = Math.Max(1, (long)(options.ClientWindow.TotalSeconds * Stopwatch.Frequency));
+        _runAloneInline = options.RunAloneInline;
         _callsByBatchSize = new long[_maxBatch];
         _cancelCallback = state => Cancel((TRequest)state!);
         _windowStart = Stopwatch.GetTimestamp();
@@ -193,10 +208,115 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
 
             var now = Stopwatch.GetTimestamp();
             request.EnqueuedTimestamp = now;
-            _queue.Add(request);
-            _queuedItems += request.Items;
             ObserveConcurrency(now, Interlocked.Increment(ref _outstanding));
-            WakeOne();
+            if (CanRunInline(now))
+            {
+                _inlineBusy = true;
+                _inlineExecutor ??= _createExecutor();
+                _takenRequests++;
+                request._state = BatchRequest<TKey>.Staging;
+            }
+            else
+            {
+                _queue.Add(request);
+                _queuedItems += request.Items;
+                WakeOne();
+                return new ValueTask(request.Completion.Task);
+            }
+        }
+
+        return RunInline(request);
+    }
+
+    // Nothing to batch the request with and nothing ahead of it: no queued request, none held or running on a
+    // worker, no other client that could send one.
+    private bool CanRunInline(long now) =>
+        _runAloneInline && !_inlineRefused && !_inlineBusy && _queue.Count == 0 && _takenRequests == 0 && ExpectedClients(now) <= 1;
+
+    // Runs a request taken for the inline path on the calling thread; it has completed when this returns, unless
+    // its call cannot be stopped from outside, in which case it goes to the workers after all.
+    private ValueTask RunInline(TRequest request)
+    {
+        var executor = _inlineExecutor!;
+        bool abortable;
+        try
+        {
+            executor.Prepare(request.Key, request.Items, request);
+            abortable = executor.CanAbort;
+        }
+        catch (Exception)
+        {
+            // A worker prepares it again and reports the failure through the usual path.
+            abortable = false;
+        }
+
+        if (!abortable)
+        {
+            return QueueFromInline(request);
+        }
+
+        _inlineBatch.Add(request);
+        var released = Execute(executor, _inlineBatch, request.Key, request.Items, request, out var fatal);
+        _inlineBatch.Clear();
+        lock (_gate)
+        {
+            if (!released)
+            {
+                _takenRequests -= 1;
+            }
+
+            if (released)
+            {
+                _inlineCalls++;
+            }
+
+            _inlineBusy = false;
+            if (fatal is not null || _disposed)
+            {
+                // Its staging cannot be trusted after a fatal error; a later inline call creates a fresh one.
+                executor.Dispose();
+                _inlineExecutor = null;
+                _inlineDone?.TrySetResult();
+            }
+        }
+
+        return new ValueTask(request.Completion.Task);
+    }
+
+    // The inline path cannot take this request after all: queue it first (it arrived before anything queued
+    // since) and never try the inline path again on this engine.
+    private ValueTask QueueFromInline(TRequest request)
+    {
+        lock (_gate)
+        {
+            _inlineRefused = true;
+            _inlineBusy = false;
+            _takenRequests--;
+            if (_disposed)
+            {
+                _inlineExecutor?.Dispose();
+                _inlineExecutor = null;
+                _inlineDone?.TrySetResult();
+            }
+
+            if (Interlocked.CompareExchange(ref request._state, BatchRequest<TKey>.Queued, BatchRequest<TKey>.Staging) != BatchRequest<TKey>.Staging)
+            {
+                // Cancelled meanwhile.
+                Volatile.Write(ref request._state, BatchRequest<TKey>.Finished);
+                FinishCancelled(request);
+            }
+            else if (_disposed || _faultReason is not null)
+            {
+                request._state = BatchRequest<TKey>.Finished;
+                Release(request);
+                request.Completion.TrySetException(_disposed ? new ObjectDisposedException(_name) : new EngineFaultedException(_faultReason!));
+            }
+            else
+            {
+                _queue.Insert(0, request);
+                _queuedItems += request.Items;
+                WakeOne();
+            }
         }
 
         return new ValueTask(request.Completion.Task);
@@ -248,6 +368,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                 WorkerRestarts = _workerRestarts,
                 RegisteredClients = _registeredClients,
                 FaultReason = _faultReason,
+                InlineCalls = _inlineCalls,
             };
         }
     }
@@ -257,9 +378,22 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     {
         TRequest[] pending;
         bool wasStarted;
+        Task? inlineDone = null;
         lock (_gate)
         {
             wasStarted = _started;
+            if (!_disposed && _inlineBusy)
+            {
+                // The caller running an inline call disposes its executor when the call ends.
+                _inlineDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                inlineDone = _inlineDone.Task;
+            }
+            else if (!_disposed)
+            {
+                _inlineExecutor?.Dispose();
+                _inlineExecutor = null;
+            }
+
             if (_disposed)
             {
                 pending = [];
@@ -288,6 +422,12 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         if (wasStarted)
         {
             await _stopped.Task.ConfigureAwait(false);
+        }
+
+        // The model may be disposed once this returns: the inline call must have ended too.
+        if (inlineDone is not null)
+        {
+            await inlineDone.ConfigureAwait(false);
         }
     }
 
@@ -353,7 +493,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     }
                 }
 
-                if (!Execute(executor, batch, key, items, out var fatal))
+                if (!Execute(executor, batch, key, items, null, out var fatal))
                 {
                     lock (_gate)
                     {
@@ -608,13 +748,16 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
     // Returns whether the batch's requests were already removed from takenRequests (under the
     // statistics lock after the model call); otherwise the caller removes them. fatal: an exception after which
     // this worker must be replaced (the batch's requests have been failed with it).
-    private bool Execute(IBatchExecutor<TKey, TRequest> executor, List<TRequest> batch, TKey key, int items, out Exception? fatal)
+    // inlineRequest: the batch's only request, run on its caller's thread; its token stops the model call early.
+    // Workers pass null and no token, since their batch may hold other callers' requests.
+    private bool Execute(IBatchExecutor<TKey, TRequest> executor, List<TRequest> batch, TKey key, int items, TRequest? inlineRequest, out Exception? fatal)
     {
         fatal = null;
         var released = false;
+        var abort = inlineRequest?.CancellationToken ?? CancellationToken.None;
         try
         {
-            executor.Prepare(key, items);
+            executor.Prepare(key, items, inlineRequest);
             var offset = 0;
             var running = 0;
             foreach (var request in batch)
@@ -644,7 +787,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
             var start = Stopwatch.GetTimestamp();
             try
             {
-                executor.Run(key, items);
+                executor.Run(key, items, abort);
             }
             catch (Exception ex)
             {
@@ -666,7 +809,7 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
                     _overlappingCalls++;
                 }
 
-                if (failure is not null)
+                if (failure is not null && !(failure is OperationCanceledException && abort.IsCancellationRequested))
                 {
                     _failedCalls++;
                 }

@@ -9,7 +9,7 @@ internal sealed class TextEncoderStaging(TextEncodeFunction encode, int embeddin
     private long[] _ids = [];
     private float[] _embeddings = [];
 
-    public void Prepare(int key, int items)
+    public void Prepare(int key, int items, TextEncodeRequest? inlineRequest)
     {
         GrowBuffer.Ensure(ref _ids, items * TextEncoderModel.SequenceLength);
         GrowBuffer.Ensure(ref _embeddings, items * embeddingLength);
@@ -18,7 +18,10 @@ internal sealed class TextEncoderStaging(TextEncodeFunction encode, int embeddin
     public void Stage(TextEncodeRequest request, int itemOffset) =>
         request.Ids.Span.CopyTo(_ids.AsSpan(itemOffset * TextEncoderModel.SequenceLength));
 
-    public void Run(int key, int items) =>
+    // The text encoder runs unbound; its calls are short and happen only when prompts change.
+    public bool CanAbort => false;
+
+    public void Run(int key, int items, CancellationToken abort) =>
         encode(_ids.AsSpan(0, items * TextEncoderModel.SequenceLength), items, _embeddings.AsSpan(0, items * embeddingLength));
 
     public void Unstage(TextEncodeRequest request, int itemOffset) =>

@@ -37,6 +37,7 @@ internal static class OverheadMeasurement
             var onnxVsFloor = new List<double>();
             var conversionMs = 0.0;
             var queueWait = TimeSpan.Zero;
+            long callsBefore = 0, callsAfter = 0, inlineBefore = 0, inlineAfter = 0;
             var done = 0;
             var round = 0;
             while (done < options.Frames)
@@ -51,8 +52,12 @@ internal static class OverheadMeasurement
                     floorTicks = floor.Run(first, chunk);
                 }
 
-                var denoiserBefore = runtime.Denoiser.GetStats().TotalQueueWait;
-                var codecBefore = runtime.Codec.GetStats().TotalQueueWait;
+                var denoiserStats = runtime.Denoiser.GetStats();
+                var codecStats = runtime.Codec.GetStats();
+                var denoiserBefore = denoiserStats.TotalQueueWait;
+                var codecBefore = codecStats.TotalQueueWait;
+                callsBefore += denoiserStats.Calls + codecStats.Calls;
+                inlineBefore += denoiserStats.InlineCalls + codecStats.InlineCalls;
                 var onnxBefore = context.Timer.Ticks;
                 var start = Stopwatch.GetTimestamp();
                 for (var i = first; i < first + chunk; i++)
@@ -66,7 +71,11 @@ internal static class OverheadMeasurement
 
                 // Submission to start of the model call, summed over the frame's three engine requests: mostly
                 // the engine thread's wake-up, which on a busy machine waits for a time slice.
-                queueWait += runtime.Denoiser.GetStats().TotalQueueWait - denoiserBefore + (runtime.Codec.GetStats().TotalQueueWait - codecBefore);
+                denoiserStats = runtime.Denoiser.GetStats();
+                codecStats = runtime.Codec.GetStats();
+                queueWait += denoiserStats.TotalQueueWait - denoiserBefore + (codecStats.TotalQueueWait - codecBefore);
+                callsAfter += denoiserStats.Calls + codecStats.Calls;
+                inlineAfter += denoiserStats.InlineCalls + codecStats.InlineCalls;
                 if (round % 2 == 0)
                 {
                     floorTicks = floor.Run(first, chunk);
@@ -98,7 +107,9 @@ internal static class OverheadMeasurement
             details.Add(new BenchmarkDetail("single stream: inside ONNX over the floor", figures.OnnxVsFloor, "x"));
             details.Add(new BenchmarkDetail("single stream: RGB24 <-> tensor conversion (part of the overhead)", figures.ConversionMs, "ms"));
             details.Add(new BenchmarkDetail("single stream: engine hand-off wait (part of the overhead)", figures.QueueWaitMs, "ms"));
-            details.Add(new BenchmarkDetail("single stream: the rest: staging copies, scheduler math, bookkeeping (part of the overhead)", Math.Max(0, figures.OverheadMs - figures.ConversionMs - figures.QueueWaitMs), "ms"));
+            details.Add(new BenchmarkDetail("single stream: the rest: scheduler math, output checks, thread hops, bookkeeping (part of the overhead)", Math.Max(0, figures.OverheadMs - figures.ConversionMs - figures.QueueWaitMs), "ms"));
+            var calls = callsAfter - callsBefore;
+            details.Add(new BenchmarkDetail("single stream: engine calls run on the stream's own thread (lone client, RunAloneInline)", calls > 0 ? 100.0 * (inlineAfter - inlineBefore) / calls : 0, "%"));
             details.Add(new BenchmarkDetail("overhead share of a frame", figures.FrameMs > 0 ? 100 * figures.OverheadMs / figures.FrameMs : 0, "%"));
             return figures;
         }

@@ -44,14 +44,14 @@ internal sealed class BoundLatentCodecCall : ILatentCodecCall
         _after = after;
     }
 
-    public void Run()
+    public void Run(CancellationToken cancellationToken)
     {
         if (_before is { } before)
         {
             Map(_input.Span[.._inputLength], before.Scale, before.Offset);
         }
 
-        _call.Run();
+        _call.Run(cancellationToken);
         if (_after is { } after)
         {
             Map(_output.Span[.._outputLength], after.Scale, after.Offset);

@@ -8,5 +8,9 @@ namespace StreamDiffusion.Pipeline.Models;
 public interface ILatentCodecCall : IDisposable
 {
     /// <summary>Runs the codec on the bound buffers; the input buffer may be changed in place.</summary>
-    void Run();
+    /// <param name="cancellationToken">
+    /// Cancelling it stops a running call between graph nodes (ONNX Runtime's terminate flag); the call then
+    /// throws <see cref="OperationCanceledException"/> and the output buffer holds garbage.
+    /// </param>
+    void Run(CancellationToken cancellationToken);
 }

@@ -8,5 +8,9 @@ namespace StreamDiffusion.Pipeline.Models;
 public interface INoisePredictorCall : IDisposable
 {
     /// <summary>Runs the denoiser on the bound buffers.</summary>
-    void Run();
+    /// <param name="cancellationToken">
+    /// Cancelling it stops a running call between graph nodes (ONNX Runtime's terminate flag); the call then
+    /// throws <see cref="OperationCanceledException"/> and the noise buffer holds garbage.
+    /// </param>
+    void Run(CancellationToken cancellationToken);
 }

@@ -24,7 +24,7 @@ internal sealed class UnetBoundCall : INoisePredictorCall
         _intTimesteps = intTimesteps;
     }
 
-    public void Run()
+    public void Run(CancellationToken cancellationToken)
     {
         var source = _timesteps.Span[.._timestepCount];
         if (_longTimesteps is not null)
@@ -44,7 +44,7 @@ internal sealed class UnetBoundCall : INoisePredictorCall
             }
         }
 
-        _call.Run();
+        _call.Run(cancellationToken);
     }
 
     public void Dispose() => _call.Dispose();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using StreamDiffusion.Pipeline.Batching;
 using StreamDiffusion.Pipeline.Imaging;
 using StreamDiffusion.Pipeline.Models;
+using StreamDiffusion.Pipeline.Models.Onnx;
 
 namespace StreamDiffusion.Pipeline.Streaming;
 
@@ -20,10 +21,11 @@ public sealed class ImageStream : IAsyncDisposable
     private readonly SimilarityFilter _filter;
     private readonly StreamBatchDenoiser _denoiser;
     private readonly ClientRegistration[] _registrations;
-    private readonly float[] _images;
-    private readonly float[] _latents;
-    private readonly float[] _denoised;
-    private readonly float[] _outputs;
+    // Pinned, so that a lone stream's codec calls read and write them directly (no staging copies).
+    private readonly PinnedBuffer<float> _images;
+    private readonly PinnedBuffer<float> _latents;
+    private readonly PinnedBuffer<float> _denoised;
+    private readonly PinnedBuffer<float> _outputs;
     private EncodedFrame _lastOutput;
     private bool _hasOutput;
     private long _frames;
@@ -35,10 +37,10 @@ public sealed class ImageStream : IAsyncDisposable
         Options = options;
         var f = options.FrameBuffer;
         var latentShape = new LatentShape(f, 4, options.Height / 8, options.Width / 8);
-        _images = new float[f * 3 * options.Width * options.Height];
-        _outputs = new float[_images.Length];
-        _latents = new float[latentShape.Length];
-        _denoised = new float[latentShape.Length];
+        _images = new PinnedBuffer<float>(f * 3 * options.Width * options.Height);
+        _outputs = new PinnedBuffer<float>(_images.Length);
+        _latents = new PinnedBuffer<float>(latentShape.Length);
+        _denoised = new PinnedBuffer<float>(latentShape.Length);
         _decoder = new FrameDecoder(new FrameDecoderOptions
         {
             Width = options.Width,
@@ -97,9 +99,9 @@ public sealed class ImageStream : IAsyncDisposable
         }
 
         var t0 = Stopwatch.GetTimestamp();
-        _decoder.Decode(data.Span, descriptor, _images);
+        _decoder.Decode(data.Span, descriptor, _images.Span);
         var t1 = Stopwatch.GetTimestamp();
-        var skip = Options.Mode == StreamMode.Img2Img && _hasOutput && _filter.ShouldSkip(_images);
+        var skip = Options.Mode == StreamMode.Img2Img && _hasOutput && _filter.ShouldSkip(_images.Span);
         var t2 = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _frames);
         if (skip)
@@ -111,12 +113,12 @@ public sealed class ImageStream : IAsyncDisposable
         if (!_hasOutput && Options.Mode == StreamMode.Img2Img)
         {
             // The first frame becomes the filter's reference.
-            _filter.ShouldSkip(_images);
+            _filter.ShouldSkip(_images.Span);
         }
 
         var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
         var t3 = Stopwatch.GetTimestamp();
-        _lastOutput = _encoder.Encode(_outputs, Options.Width, Options.Height, Options.Output);
+        _lastOutput = _encoder.Encode(_outputs.Span, Options.Width, Options.Height, Options.Output);
         _hasOutput = true;
         var t4 = Stopwatch.GetTimestamp();
         return new StreamFrameResult(_lastOutput, false, new StreamFrameTimings(Ms(t0, t1), Ms(t1, t2), encodeMs, denoiseMs, decodeMs, Ms(t3, t4)));
@@ -133,7 +135,7 @@ public sealed class ImageStream : IAsyncDisposable
         Interlocked.Increment(ref _frames);
         var (encodeMs, denoiseMs, decodeMs) = await RunAsync(cancellationToken).ConfigureAwait(false);
         var t3 = Stopwatch.GetTimestamp();
-        _lastOutput = _encoder.Encode(_outputs.AsSpan(0, 3 * Options.Width * Options.Height), Options.Width, Options.Height, Options.Output);
+        _lastOutput = _encoder.Encode(_outputs.Span.Slice(0, 3 * Options.Width * Options.Height), Options.Width, Options.Height, Options.Output);
         _hasOutput = true;
         return new StreamFrameResult(_lastOutput, false, new StreamFrameTimings(0, 0, encodeMs, denoiseMs, decodeMs, Ms(t3, Stopwatch.GetTimestamp())));
     }
@@ -149,22 +151,22 @@ public sealed class ImageStream : IAsyncDisposable
             throw new ArgumentException($"expected {Options.FrameBuffer} frames of 3x{Options.Height}x{Options.Width} in and out");
         }
 
-        input.Span.CopyTo(_images);
+        input.Span.CopyTo(_images.Span);
         Interlocked.Add(ref _frames, Options.FrameBuffer);
         if (Options.Mode == StreamMode.Img2Img && Options.FrameBuffer == 1)
         {
-            var skip = _filter.ShouldSkip(_images) && _hasOutput;
+            var skip = _filter.ShouldSkip(_images.Span) && _hasOutput;
             if (skip)
             {
                 Interlocked.Increment(ref _skipped);
-                _outputs.CopyTo(output.Span);
+                _outputs.Span.CopyTo(output.Span);
                 return true;
             }
         }
 
         await RunAsync(cancellationToken).ConfigureAwait(false);
         _hasOutput = true;
-        _outputs.CopyTo(output.Span);
+        _outputs.Span.CopyTo(output.Span);
         return false;
     }
 
@@ -180,7 +182,7 @@ public sealed class ImageStream : IAsyncDisposable
         if (next.Output != Options.Output && _hasOutput)
         {
             // A skipped frame re-sends the last output; make it honour the new encoding too.
-            _lastOutput = _encoder.Encode(_outputs.AsSpan(0, 3 * next.Width * next.Height), next.Width, next.Height, next.Output);
+            _lastOutput = _encoder.Encode(_outputs.Span.Slice(0, 3 * next.Width * next.Height), next.Width, next.Height, next.Output);
         }
 
         Options = next;
@@ -245,11 +247,11 @@ public sealed class ImageStream : IAsyncDisposable
         var t1 = Stopwatch.GetTimestamp();
         if (Options.Mode == StreamMode.Img2Img)
         {
-            await _denoiser.DenoiseAsync(_latents, _denoised, cancellationToken).ConfigureAwait(false);
+            await _denoiser.DenoiseAsync(_latents.Memory, _denoised.Memory, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await _denoiser.GenerateAsync(_denoised, cancellationToken).ConfigureAwait(false);
+            await _denoiser.GenerateAsync(_denoised.Memory, cancellationToken).ConfigureAwait(false);
         }
 
         var t2 = Stopwatch.GetTimestamp();

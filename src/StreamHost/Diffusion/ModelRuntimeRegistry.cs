@@ -152,7 +152,8 @@ public sealed partial class ModelRuntimeRegistry(
 
     /// <summary>
     /// Engine settings from a model's Options dictionary: <c>Workers</c> (concurrent model calls,
-    /// 1..16), <c>MaxBatch</c> (items per call) and <c>MaxWorkerRestarts</c> (dead workers replaced in a row), over <see cref="BatchingOptions.ForProvider"/> of the
+    /// 1..16), <c>MaxBatch</c> (items per call), <c>MaxWorkerRestarts</c> (dead workers replaced in a row) and
+    /// <c>RunAloneInline</c> (a lone client's calls on its own thread), over <see cref="BatchingOptions.ForProvider"/> of the
     /// provider the pack actually runs on (four workers on the CPU, one on CUDA and TensorRT).
     /// </summary>
     internal static BatchingOptions ToBatchingOptions(ModelDescriptor model, ExecutionProvider provider)
@@ -166,6 +167,7 @@ public sealed partial class ModelRuntimeRegistry(
                 "WORKERS" => options with { Workers = ParseInt(model, key, value) },
                 "MAXBATCH" => options with { MaxBatch = ParseInt(model, key, value) },
                 "MAXWORKERRESTARTS" => options with { MaxWorkerRestarts = ParseInt(model, key, value) },
+                "RUNALONEINLINE" => options with { RunAloneInline = ParseBool(model, key, value) },
                 _ => options,
             };
         }

@@ -43,10 +43,10 @@ public sealed class BoundCallTests(SyntheticPackFixture packs) : IClassFixture<S
         for (var run = 0; run < 2; run++)
         {
             images.CopyTo(imageBuffer.Span);
-            encode.Run();
+            encode.Run(CancellationToken.None);
             AssertClose(expectedLatents, latentBuffer.Span[..latentLength]);
             expectedLatents.CopyTo(latentBuffer.Span);
-            decode.Run();
+            decode.Run(CancellationToken.None);
             AssertClose(expectedImages, imageBuffer.Span);
         }
     }
@@ -73,14 +73,14 @@ public sealed class BoundCallTests(SyntheticPackFixture packs) : IClassFixture<S
         using var call = unet.Bind(shape, latentBuffer, timestepBuffer, embeddingBuffer, noise);
         Assert.NotNull(call);
 
-        call.Run();
+        call.Run(CancellationToken.None);
         AssertClose(expected, noise.Span);
 
         // New inputs in the same buffers: the binding reads them, not a snapshot.
         float[] later = [1, 2, 3];
         later.CopyTo(timestepBuffer.Span);
         unet.PredictNoise(latents, later, embeddings, expected, shape);
-        call.Run();
+        call.Run(CancellationToken.None);
         AssertClose(expected, noise.Span);
     }
 

@@ -17,7 +17,12 @@ namespace StreamDiffusion.Pipeline.Models.Onnx;
 public sealed class OnnxBoundCall : IDisposable
 {
     private readonly OnnxModel _model;
+    private static readonly Action<object?> s_terminate = static options => ((RunOptions)options!).Terminate = true;
+
     private readonly OrtIoBinding _binding;
+
+    // Its own run options, so terminating this call stops no other call of the shared session.
+    private readonly RunOptions _runOptions = new();
     private readonly List<OrtValue> _values = [];
 
     // The values point into these buffers' memory: keep them reachable as long as the values.
@@ -39,10 +44,35 @@ public sealed class OnnxBoundCall : IDisposable
         where T : unmanaged => _binding.BindOutput(name, Create(buffer, shape));
 
     /// <summary>Runs the session on the bound buffers.</summary>
-    public void Run()
+    /// <param name="cancellationToken">
+    /// Cancelling it sets ONNX Runtime's terminate flag, which the session checks between graph nodes: the run
+    /// stops early and this throws <see cref="OperationCanceledException"/>.
+    /// </param>
+    public void Run(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _model.RunBound(_binding);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!cancellationToken.CanBeCanceled)
+        {
+            _model.RunBound(_runOptions, _binding);
+            return;
+        }
+
+        var registration = cancellationToken.UnsafeRegister(s_terminate, _runOptions);
+        try
+        {
+            _model.RunBound(_runOptions, _binding);
+        }
+        catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the model call was stopped: its caller cancelled", ex, cancellationToken);
+        }
+        finally
+        {
+            // Dispose waits for a callback already running, so no late terminate can reach the next run.
+            registration.Dispose();
+            _runOptions.Terminate = false;
+        }
     }
 
     public void Dispose()
@@ -51,6 +81,7 @@ public sealed class OnnxBoundCall : IDisposable
         {
             _disposed = true;
             _binding.Dispose();
+            _runOptions.Dispose();
             foreach (var value in _values)
             {
                 value.Dispose();

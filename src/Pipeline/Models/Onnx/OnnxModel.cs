@@ -56,10 +56,10 @@ public abstract class OnnxModel : IDisposable
     }
 
     /// <summary>Runs the session on an I/O binding (see <see cref="OnnxBoundCall"/>).</summary>
-    internal void RunBound(OrtIoBinding binding)
+    internal void RunBound(RunOptions runOptions, OrtIoBinding binding)
     {
         ThrowIfDisposed();
-        Session.RunWithBinding(RunOptions, binding);
+        Session.RunWithBinding(runOptions, binding);
     }
 
     public void Dispose()

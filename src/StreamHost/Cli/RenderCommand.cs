@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using StreamDiffusion.Pipeline.Batching;
 using StreamDiffusion.Pipeline.Imaging;
+using StreamDiffusion.Pipeline.LongVideo;
 using StreamDiffusion.Pipeline.Models;
 using StreamDiffusion.Pipeline.Streaming;
 
@@ -21,6 +22,10 @@ public static class RenderCommand
         var input = new Option<string>("--input") { Description = "Video file, image file or folder of images (omit with --frames for text-to-video)" };
         var frames = new Option<int>("--frames") { Description = "Text-to-video: frames to generate from --prompt (FIFO long video, coherent tail); needs no --input" };
         var lookahead = new Option<bool>("--lookahead") { Description = "Text-to-video: lookahead windows (twice the cost)" };
+        var sampler = new Option<string>("--sampler") { Description = "Text-to-video: ddim (FIFO-Diffusion's) or lcm (LCM / turbo packs)", DefaultValueFactory = _ => "ddim" };
+        var partitions = new Option<int>("--partitions") { Description = "Text-to-video: latent partitions n (queue length = window x n)", DefaultValueFactory = _ => LongVideoOptions.DefaultPartitions };
+        var subjectGuidance = new Option<bool>("--subject-guidance") { Description = "Text-to-video: steer each new frame toward the remembered subject (holds the layout; off by default)" };
+        var subjectGuidanceStep = new Option<double>("--subject-guidance-step") { Description = "Text-to-video: subject guidance step in (0, 1]", DefaultValueFactory = _ => SubjectMemory.DefaultStep };
         var output = new Option<string>("--output") { Description = "Output video (.mp4/.avi), image (.png/.jpg, for an image input) or folder", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt", DefaultValueFactory = _ => string.Empty };
         var negative = new Option<string>("--negative-prompt") { Description = "Negative prompt (full / initialize guidance)", DefaultValueFactory = _ => string.Empty };
@@ -37,6 +42,7 @@ public static class RenderCommand
         var command = new Command("render", "Run a video, image or image folder through the stream pipeline offline")
         {
             model, input, output, prompt, negative, tIndex, cfg, guidance, delta, ssf, maxSkip, frameBuffer, size, seed, frames, lookahead,
+            sampler, partitions, subjectGuidance, subjectGuidanceStep,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -59,15 +65,32 @@ public static class RenderCommand
                     return 1;
                 }
 
-                return await TextToVideoRender.RunAsync(
-                    modelPath,
-                    parseResult.GetValue(prompt)!,
-                    parseResult.GetValue(frames),
-                    parseResult.GetValue(size),
-                    parseResult.GetValue(seed),
-                    parseResult.GetValue(lookahead),
-                    parseResult.GetValue(output)!,
-                    cancellationToken).ConfigureAwait(false);
+                LongVideoOptions video;
+                try
+                {
+                    var side = parseResult.GetValue(size);
+                    video = new LongVideoOptions
+                    {
+                        Prompts = [new VideoPromptKeyframe(0, parseResult.GetValue(prompt)!)],
+                        Width = side,
+                        Height = side,
+                        Lookahead = parseResult.GetValue(lookahead),
+                        Sampler = ParseSampler(parseResult.GetValue(sampler) ?? "ddim"),
+                        Partitions = parseResult.GetValue(partitions),
+                        SubjectGuidance = parseResult.GetValue(subjectGuidance),
+                        GuidanceStep = parseResult.GetValue(subjectGuidanceStep),
+                        CoherentTail = true,
+                        Seed = parseResult.GetValue(seed),
+                    };
+                    video.Validate();
+                }
+                catch (ArgumentException ex)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                    return 2;
+                }
+
+                return await TextToVideoRender.RunAsync(modelPath, video, parseResult.GetValue(frames), parseResult.GetValue(output)!, cancellationToken).ConfigureAwait(false);
             }
 
             ImageStreamOptions options;
@@ -136,6 +159,13 @@ public static class RenderCommand
         });
         return command;
     }
+
+    internal static FifoSampler ParseSampler(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "DDIM" => FifoSampler.Ddim,
+        "LCM" => FifoSampler.Lcm,
+        _ => throw new ArgumentException($"--sampler: '{text}' is not a sampler; use ddim or lcm"),
+    };
 
     internal static int[] ParseTIndex(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

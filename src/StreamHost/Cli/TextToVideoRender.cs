@@ -14,20 +14,16 @@ namespace StreamDiffusion.StreamHost.Cli;
 /// </summary>
 internal static class TextToVideoRender
 {
-    public static async Task<int> RunAsync(string modelPath, string prompt, int frames, int size, long seed, bool lookahead, string outputPath, CancellationToken cancellationToken)
+    /// <param name="modelPath">The pack folder.</param>
+    /// <param name="options">Validated generation settings (prompt, size, sampler, partitions, tail, guidance).</param>
+    /// <param name="frames">Frames to write.</param>
+    /// <param name="outputPath">The video file.</param>
+    /// <param name="cancellationToken">Stops the render (the frames written so far stay in the file).</param>
+    public static async Task<int> RunAsync(string modelPath, LongVideoOptions options, int frames, string outputPath, CancellationToken cancellationToken)
     {
-        var options = new LongVideoOptions
-        {
-            Prompts = [new VideoPromptKeyframe(0, prompt)],
-            Width = size,
-            Height = size,
-            Lookahead = lookahead,
-            CoherentTail = true,
-            Seed = seed,
-        };
+        var size = options.Width;
         try
         {
-            options.Validate();
             if (frames < 1)
             {
                 throw new ArgumentException($"--frames: {frames} must be at least 1");

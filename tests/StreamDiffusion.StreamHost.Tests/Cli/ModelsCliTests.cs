@@ -114,6 +114,31 @@ public sealed class ModelsCliTests : IDisposable
         Assert.Contains("--frames", bad.Output + bad.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_text_to_video_takes_the_sampler_partitions_and_subject_guidance_and_names_a_bad_one()
+    {
+        var pack = Path.Combine(_root, "video-pack-flags");
+        SyntheticPackWriter.Write(pack, new SyntheticPackOptions { ImageSize = 64, Taesd = true, Video = true });
+        var output = Path.Combine(_root, "guided.avi");
+        var result = await HostProcess.RunAsync(
+            "render", "--model", pack, "--prompt", "a red fox", "--frames", "12", "--size", "64", "--output", output,
+            "--sampler", "lcm", "--partitions", "2", "--subject-guidance", "--subject-guidance-step", "0.5");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Equal(12, new VideoFrameSource(output).ReadFrames().Count());
+
+        var sampler = await HostProcess.RunAsync("render", "--model", pack, "--prompt", "a red fox", "--frames", "4", "--size", "64", "--output", output, "--sampler", "euler");
+        Assert.Equal(2, sampler.ExitCode);
+        Assert.Contains("--sampler: 'euler' is not a sampler", sampler.Output + sampler.Error, StringComparison.Ordinal);
+
+        var partitions = await HostProcess.RunAsync("render", "--model", pack, "--prompt", "a red fox", "--frames", "4", "--size", "64", "--output", output, "--partitions", "0");
+        Assert.Equal(2, partitions.ExitCode);
+        Assert.Contains("num_partitions: 0", partitions.Output + partitions.Error, StringComparison.Ordinal);
+
+        var step = await HostProcess.RunAsync("render", "--model", pack, "--prompt", "a red fox", "--frames", "4", "--size", "64", "--output", output, "--subject-guidance", "--subject-guidance-step", "1.5");
+        Assert.Equal(2, step.ExitCode);
+        Assert.Contains("subject_guidance_step: 1.5", step.Output + step.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try

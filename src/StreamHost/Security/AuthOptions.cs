@@ -31,6 +31,16 @@ public sealed class AuthOptions
     /// <summary>How long a signed MJPEG URL can be opened (a stream already open keeps running).</summary>
     public TimeSpan SignedUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Rejected credentials (a key or token presented and not accepted) one client address may send per
+    /// <see cref="FailedAttemptWindow"/>; past that, every request from the address that presents a credential is
+    /// refused (gRPC RESOURCE_EXHAUSTED, HTTP 429 with Retry-After) until the window ends. Default 20; 0: no limit.
+    /// </summary>
+    public int MaxFailedAttempts { get; set; } = 20;
+
+    /// <summary>The window <see cref="MaxFailedAttempts"/> counts over. Default 1 minute.</summary>
+    public TimeSpan FailedAttemptWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Whether clients must authenticate.</summary>
     public bool Enabled => Keys.Count > 0 || Jwt.IsConfigured;
 }

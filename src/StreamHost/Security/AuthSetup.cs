@@ -42,6 +42,7 @@ public static class AuthSetup
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<KeyAdmission>();
         services.AddSingleton<MjpegUrlSigner>();
+        services.AddSingleton<FailedCredentialLimiter>();
         var jwt = options.Jwt;
         var authentication = services
             .AddAuthentication(PolicyScheme)
@@ -67,6 +68,7 @@ public static class AuthSetup
         if (options.Enabled)
         {
             app.UseAuthentication();
+            app.UseMiddleware<FailedCredentialGate>();
             app.UseMiddleware<AccessGate>();
         }
 
@@ -140,6 +142,8 @@ public static class AuthSetup
         CheckLimits(jwt.DefaultLimits, "Auth:Jwt:DefaultLimits");
         Require(options.UrlSigningSecret.Length == 0 || DecodedLength(options.UrlSigningSecret) >= 32, "Auth:UrlSigningSecret must be base64 of at least 32 bytes");
         Require(options.SignedUrlLifetime > TimeSpan.Zero, "Auth:SignedUrlLifetime must be positive");
+        Require(options.MaxFailedAttempts >= 0, "Auth:MaxFailedAttempts must not be negative (0: no limit)");
+        Require(options.FailedAttemptWindow > TimeSpan.Zero, "Auth:FailedAttemptWindow must be positive");
     }
 
     private static void CheckLimits(ApiKeyOptions key, string at)

@@ -39,6 +39,8 @@ public sealed class AuthConfigurationTests
     [InlineData("--Auth:Keys:0:Sha256=00", "Auth:Keys:0:Name is required")]
     [InlineData("--Auth:RequireKeys=true", "Auth:RequireKeys is set but no Auth:Keys or Auth:Jwt is configured")]
     [InlineData("--Auth:Jwt:SigningKey=c2hvcnQ=", "Auth:Jwt:SigningKey must be base64 of at least 32 bytes")]
+    [InlineData("--Auth:MaxFailedAttempts=-1", "Auth:MaxFailedAttempts must not be negative")]
+    [InlineData("--Auth:FailedAttemptWindow=00:00:00", "Auth:FailedAttemptWindow must be positive")]
     public void Bad_auth_configuration_fails_the_start_with_the_setting_named(string setting, string message)
     {
         var ex = Assert.Throws<InvalidOperationException>(() => ServeCommand.Build(

@@ -64,7 +64,9 @@ try {
   await page.waitForFunction(() => window.sdnetVideo.state.lastControl !== null, null, { timeout: 60_000 });
   await page.waitForFunction(() => window.sdnetVideo.state.headPrompt === 'a deep blue ocean at night', null, { timeout: 120_000 });
   const control = await page.evaluate(() => window.sdnetVideo.state.lastControl);
-  const arrivedAt = await page.evaluate(() => window.sdnetVideo.state.frames - 1);
+  // The index of the first frame that showed the new prompt, recorded by the page as it arrived (frames keep
+  // coming while the test reads the state).
+  const arrivedAt = await page.evaluate(() => window.sdnetVideo.state.headPromptSince);
   await page.waitForTimeout(300);
   const second = await page.evaluate(canvasLuma);
   await page.locator('#videoMode').screenshot({ path: join(outDir, 'video-mode.png') });

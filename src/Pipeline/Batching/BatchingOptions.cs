@@ -98,7 +98,10 @@ public sealed record BatchingOptions
     /// <remarks>
     /// A call that cannot be stopped (an unbound or decorated model) always goes to a worker, so a caller
     /// whose call hangs can still walk away from it. The caller's thread (a thread-pool thread in the host)
-    /// is busy for the call; only one caller at a time runs inline per engine.
+    /// is busy for the call; only one caller at a time runs inline per engine. Its awaits then complete at once, so a
+    /// loop that awaits nothing else (a long video, which has no input to wait for) must yield its thread now and then
+    /// (<c>await Task.Yield()</c> per frame), or it holds a thread-pool thread for as long as it runs and strands the
+    /// work queued on that thread.
     /// </remarks>
     public bool RunAloneInline { get; init; } = true;
 

@@ -34,7 +34,7 @@ internal sealed partial class LongVideoCall(
     {
         var started = Stopwatch.GetTimestamp();
         await using var generator = await LongVideoGenerator.CreateAsync(runtime, options, cancellationToken).ConfigureAwait(false);
-        using var registration = sessions.Register(sessionId, generator);
+        using var registration = sessions.Register(sessionId, generator, live.Owner);
         using var encoder = new FrameEncoder();
         var encoding = new FrameEncoding
         {
@@ -60,6 +60,11 @@ internal sealed partial class LongVideoCall(
         {
             while (numFrames == 0 || sent < numFrames)
             {
+                // Give the thread back once per frame. A lone client's model calls run inline and a buffered write
+                // completes at once, so without this the loop never yields: it would hold one thread-pool thread
+                // for the whole video and strand the work queued on that thread (the /ws/video control loop that
+                // notices the client closing, for one), leaving an unbounded video running for no one.
+                await Task.Yield();
                 var frame = await generator.NextFrameAsync(image, default, cancellationToken).ConfigureAwait(false);
                 var encodeStarted = Stopwatch.GetTimestamp();
                 buffer.ResetWrittenCount();

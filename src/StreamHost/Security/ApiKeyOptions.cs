@@ -24,6 +24,12 @@ public sealed class ApiKeyOptions
     /// <summary>Largest output height; 0: the host's <c>Limits:MaxHeight</c>.</summary>
     public int MaxHeight { get; set; }
 
+    /// <summary>
+    /// Whether the key sees and controls every session (operators): <c>/sessions</c>, MJPEG and ControlVideo. Other keys
+    /// see only the sessions they started (and broadcast ingest, which has no key).
+    /// </summary>
+    public bool Admin { get; set; }
+
     /// <summary>Models this key may use; empty: all.</summary>
     public IList<string> AllowedModels { get; } = [];
 }

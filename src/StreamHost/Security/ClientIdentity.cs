@@ -12,6 +12,18 @@ public sealed record ClientIdentity(string Name, string Scheme, KeyLimits Limits
 {
     private static readonly object s_itemKey = new();
 
+    /// <summary>
+    /// What a session this client starts is owned by: the scheme and the name, so an API key and a token subject
+    /// that happen to share a name stay apart.
+    /// </summary>
+    public string Owner => Scheme + ":" + Name;
+
+    /// <summary>
+    /// Whether this client may see or control a session owned by <paramref name="owner"/>: one it started, one with no
+    /// owner (broadcast ingest, or a session from before auth was on), or any with an admin key.
+    /// </summary>
+    public bool CanAccess(string? owner) => owner is null || Limits.Admin || string.Equals(owner, Owner, StringComparison.Ordinal);
+
     /// <summary>The identity of the request's authenticated client, or null (auth off, or not authenticated).</summary>
     public static ClientIdentity? Of(HttpContext http)
     {

@@ -7,6 +7,9 @@ namespace StreamDiffusion.StreamHost.Security;
 /// </summary>
 public sealed record KeyLimits(int MaxSessions, double MaxFps, int MaxWidth, int MaxHeight, IReadOnlyList<string> AllowedModels)
 {
+    /// <summary>Whether the client sees and controls every session, not only its own (<see cref="ApiKeyOptions.Admin"/>).</summary>
+    public bool Admin { get; init; }
+
     /// <summary>No limits beyond the host's.</summary>
     public static KeyLimits None { get; } = new(0, 0, 0, 0, []);
 

@@ -6,7 +6,7 @@ namespace StreamDiffusion.StreamHost.Security;
 /// <summary>
 /// The claims that carry <see cref="KeyLimits"/>: an API key's principal gets them from configuration, a JWT
 /// carries them itself (<c>sd_max_sessions</c>, <c>sd_max_fps</c>, <c>sd_max_width</c>, <c>sd_max_height</c>, and
-/// <c>sd_models</c>, repeated or one comma-separated string).
+/// <c>sd_models</c>, repeated or one comma-separated string, and <c>sd_admin</c>).
 /// </summary>
 public static class LimitClaims
 {
@@ -25,6 +25,9 @@ public static class LimitClaims
     /// <summary>Allowed models.</summary>
     public const string Models = "sd_models";
 
+    /// <summary>Sees and controls every session ("true" or "false").</summary>
+    public const string Admin = "sd_admin";
+
     /// <summary>The claims for configured limits.</summary>
     public static IEnumerable<Claim> For(ApiKeyOptions key)
     {
@@ -37,6 +40,8 @@ public static class LimitClaims
         {
             yield return new Claim(Models, model);
         }
+
+        yield return new Claim(Admin, key.Admin ? "true" : "false", ClaimValueTypes.Boolean);
     }
 
     /// <summary>Reads limits from <paramref name="principal"/>; a claim it lacks comes from <paramref name="defaults"/>.</summary>
@@ -52,7 +57,18 @@ public static class LimitClaims
             Number(principal, MaxFps, defaults.MaxFps),
             Number(principal, MaxWidth, defaults.MaxWidth),
             Number(principal, MaxHeight, defaults.MaxHeight),
-            principal.HasClaim(c => c.Type == Models) ? models : [.. defaults.AllowedModels]);
+            principal.HasClaim(c => c.Type == Models) ? models : [.. defaults.AllowedModels])
+        {
+            Admin = Flag(principal, Admin, defaults.Admin),
+        };
+    }
+
+    private static bool Flag(ClaimsPrincipal principal, string type, bool fallback)
+    {
+        var claim = principal.FindFirst(type);
+        return claim is null ? fallback
+            : bool.TryParse(claim.Value, out var value) ? value
+            : throw new FormatException($"claim {type}: '{claim.Value}' is not true or false");
     }
 
     // A claim that is present but not a non-negative number fails the token rather than lifting the limit.

@@ -40,7 +40,8 @@ internal sealed class GrpcSessionTransport : ISessionTransport, ISessionInput, I
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.GetHttpContext();
-        return new SessionIdentity("grpc", context.Peer, http.User, Security.ClientIdentity.Of(http)?.Limits.MaxFps ?? 0);
+        var client = Security.ClientIdentity.Of(http);
+        return new SessionIdentity("grpc", context.Peer, http.User, client?.Limits.MaxFps ?? 0, client?.Owner);
     }
 
     public async ValueTask<StreamRequest?> ReadAsync(CancellationToken cancellationToken) =>

@@ -152,7 +152,9 @@ public sealed class StreamDiffusionService : StreamDiffusion.Protos.V1.StreamDif
             throw SessionSettingsValidator.Invalid("prompt", "empty prompt");
         }
 
-        if (_videos is null || !_videos.TryGet(request.SessionId, out var generator))
+        // Another key's session is "not running", as if it did not exist (admin keys control all).
+        if (_videos is null || !_videos.TryGet(request.SessionId, out var generator, out var owner)
+            || (Security.ClientIdentity.Of(context.GetHttpContext()) is { } caller && !caller.CanAccess(owner)))
         {
             throw new RpcException(new Status(StatusCode.NotFound, $"session_id: no long-video session '{request.SessionId}' is running"));
         }

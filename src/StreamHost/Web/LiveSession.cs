@@ -18,8 +18,9 @@ public sealed class LiveSession : IDisposable
     private double _meanIntervalSeconds;
     private int _disposed;
 
-    internal LiveSession(LiveSessions owner, string id, SessionSettings settings, string transport, string peer)
+    internal LiveSession(LiveSessions owner, string id, SessionSettings settings, string transport, string peer, string? client)
     {
+        Owner = client;
         _owner = owner;
         Id = id;
         Model = settings.Model;
@@ -31,6 +32,9 @@ public sealed class LiveSession : IDisposable
         Peer = peer;
         StartedAt = DateTimeOffset.UtcNow;
     }
+
+    /// <summary>The authenticated client the session belongs to (<see cref="SessionIdentity.Owner"/>); null: none.</summary>
+    public string? Owner { get; }
 
     /// <summary>Session id (as in SessionStarted and the host's log).</summary>
     public string Id { get; }

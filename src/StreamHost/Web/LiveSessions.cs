@@ -14,6 +14,10 @@ public sealed class LiveSessions
     /// <summary>Sessions running now, oldest first.</summary>
     public IReadOnlyList<LiveSession> Snapshot() => [.. _sessions.Values.OrderBy(s => s.StartedAt)];
 
+    /// <summary>The running sessions <paramref name="caller"/> may see (all of them when auth is off: no caller).</summary>
+    public IReadOnlyList<LiveSession> SnapshotFor(Security.ClientIdentity? caller) =>
+        caller is null ? Snapshot() : [.. Snapshot().Where(s => caller.CanAccess(s.Owner))];
+
     /// <summary>Finds a running session.</summary>
     public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out LiveSession session) =>
         _sessions.TryGetValue(id, out session);
@@ -23,7 +27,7 @@ public sealed class LiveSessions
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(caller);
-        var session = new LiveSession(this, id, settings, caller.Transport, caller.Peer);
+        var session = new LiveSession(this, id, settings, caller.Transport, caller.Peer, caller.Owner);
         if (!_sessions.TryAdd(id, session))
         {
             throw new InvalidOperationException($"Session id {id} is already listed.");

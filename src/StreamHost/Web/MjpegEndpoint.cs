@@ -24,12 +24,26 @@ public static partial class MjpegEndpoint
 
     private static readonly byte[] s_closing = Encoding.ASCII.GetBytes("--" + Boundary + "--\r\n");
 
+    private static bool MayWatch(HttpContext http, LiveSession session)
+    {
+        if (Security.ClientIdentity.Of(http) is not { } caller || caller.CanAccess(session.Owner))
+        {
+            return true;
+        }
+
+        var signer = http.RequestServices.GetService<Security.MjpegUrlSigner>();
+        var request = http.Request;
+        return signer?.Verify(request.Path.ToUriComponent(), request.Query[Security.MjpegUrlSigner.ExpiresParameter], request.Query[Security.MjpegUrlSigner.SignatureParameter]) == Security.SignedUrlCheck.Valid;
+    }
+
     /// <summary>Serves one viewer until the session ends or the viewer goes away.</summary>
     public static async Task HandleAsync(HttpContext http, string id)
     {
         ArgumentNullException.ThrowIfNull(http);
         var sessions = http.RequestServices.GetRequiredService<LiveSessions>();
-        if (!sessions.TryGet(id, out var session))
+        // A key may watch only its own sessions (admin keys all); a signed URL, handed out by /sessions to whoever may
+        // see the session, stands on its own. Someone else's session is "not running", as if it did not exist.
+        if (!sessions.TryGet(id, out var session) || !MayWatch(http, session))
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             http.Response.ContentType = "text/plain; charset=utf-8";

@@ -10,7 +10,8 @@ namespace StreamDiffusion.StreamHost.Web;
 /// <c>{"active":1,"max_sessions":4,"sessions":[{"id":..., "transport":"grpc", "model":..., "mode":"img2img",
 /// "width":512, "height":512, "fps":9.8, "frames":1234, "viewers":1, "started_at":..., "uptime_seconds":...,
 /// "mjpeg_url":"/sessions/{id}/mjpeg"}]}</c> (with auth on, a signed <c>?expires=..&amp;sig=..</c> URL). Unary Generate
-/// calls count in <c>active</c> but are not listed.
+/// calls count in <c>active</c> but are not listed. With auth on, a key lists only the sessions it started (and
+/// broadcast ingest, which has no key); an admin key lists all. <c>active</c> is the host's count either way.
 /// </summary>
 public static class SessionsEndpoint
 {
@@ -32,7 +33,7 @@ public static class SessionsEndpoint
         json.WriteNumber("max_sessions", registry.MaxSessions);
         json.WriteBoolean("draining", registry.IsDraining);
         json.WriteStartArray("sessions");
-        foreach (var s in live.Snapshot())
+        foreach (var s in live.SnapshotFor(Security.ClientIdentity.Of(http)))
         {
             json.WriteStartObject();
             json.WriteString("id", s.Id);

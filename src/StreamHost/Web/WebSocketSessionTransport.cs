@@ -22,15 +22,16 @@ public sealed class WebSocketSessionTransport : ISessionTransport, IDisposable
 
     /// <summary>
     /// Creates the transport over <paramref name="socket"/>; messages over <paramref name="maxMessageBytes"/> end the
-    /// session; <paramref name="maxFramesPerSecond"/> is the caller's own frame-rate cap (0: none).
+    /// session; <paramref name="maxFramesPerSecond"/> is the caller's own frame-rate cap (0: none) and
+    /// <paramref name="owner"/> the authenticated client the session belongs to (null: none).
     /// </summary>
-    public WebSocketSessionTransport(WebSocket socket, string peer, ClaimsPrincipal? user, int maxMessageBytes, CancellationToken requestAborted, double maxFramesPerSecond = 0)
+    public WebSocketSessionTransport(WebSocket socket, string peer, ClaimsPrincipal? user, int maxMessageBytes, CancellationToken requestAborted, double maxFramesPerSecond = 0, string? owner = null)
     {
         _socket = socket ?? throw new ArgumentNullException(nameof(socket));
         _client = new ClientLifetime(requestAborted);
         _reader = new WebSocketRequestReader(socket, _client, maxMessageBytes);
         _writer = new WebSocketResponseWriter(socket, _client);
-        Identity = new SessionIdentity("websocket", peer, user, maxFramesPerSecond);
+        Identity = new SessionIdentity("websocket", peer, user, maxFramesPerSecond, owner);
     }
 
     /// <inheritdoc />

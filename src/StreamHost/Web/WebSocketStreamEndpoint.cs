@@ -46,7 +46,7 @@ public static partial class WebSocketStreamEndpoint
         using var socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
         var peer = $"ws:{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
         var identity = Security.ClientIdentity.Of(http);
-        using var transport = new WebSocketSessionTransport(socket, peer, http.User, limits.MaxMessageBytes, http.RequestAborted, identity?.Limits.MaxFps ?? 0);
+        using var transport = new WebSocketSessionTransport(socket, peer, http.User, limits.MaxMessageBytes, http.RequestAborted, identity?.Limits.MaxFps ?? 0, identity?.Owner);
 
         // With auth on, the key's limits hold here as on gRPC (the access gate already refused a request without a key).
         var admission = services.GetService<Security.KeyAdmission>();

@@ -73,7 +73,8 @@ public static partial class WebSocketVideoEndpoint
                 using var admitted = admission is not null && Security.ClientIdentity.Of(http) is { } identity
                     ? admission.Admit(identity, request.Model, request.Width, request.Height, string.Empty, call.CancellationToken)
                     : null;
-                controls = ControlLoopAsync(receiver, writer, service, call);
+                // On the global queue, not this thread's own: the video runs on this thread from here on.
+                controls = Task.Run(() => ControlLoopAsync(receiver, writer, service, call), CancellationToken.None);
                 await service.GenerateVideo(request, writer, call).ConfigureAwait(false);
                 await writer.WriteEndAsync().ConfigureAwait(false);
             }
@@ -110,7 +111,6 @@ public static partial class WebSocketVideoEndpoint
     /// <summary>Reads prompt changes until the client closes; a close (or a lost connection) stops the video.</summary>
     private static async Task ControlLoopAsync(TextMessageReceiver receiver, WebSocketVideoWriter writer, StreamDiffusionService service, WebSocketVideoCallContext call)
     {
-        await Task.Yield();
         while (true)
         {
             WebSocketMessageType type;

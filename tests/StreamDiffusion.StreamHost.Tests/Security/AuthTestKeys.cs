@@ -58,8 +58,13 @@ internal static class AuthTestKeys
     public static async Task<RpcException> RefusedAsync(LoopbackHost host, CallOptions options, SessionConfig config)
     {
         using var call = host.Client.Stream(options);
-        await call.RequestStream.WriteAsync(Frames.Config(config));
-        return await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+
+        // A refusal before the host reads the body can reach the client while it is still writing the config.
+        return await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(Frames.Config(config));
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
     }
 
     /// <summary>Waits until no key holds a session (a cancelled call gives its slot back asynchronously).</summary>

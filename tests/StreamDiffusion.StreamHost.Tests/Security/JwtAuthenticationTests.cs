@@ -34,6 +34,28 @@ public sealed class JwtAuthenticationTests
     }
 
     [Fact]
+    public async Task A_token_with_sd_admin_sees_another_clients_session_and_one_without_does_not()
+    {
+        await using var host = await StartAsync();
+        using var keyed = await AuthTestKeys.OpenAsync(host, AuthTestKeys.ApiKey(AuthTestKeys.Open));
+        var id = keyed.ResponseStream.Current.Started.SessionId;
+
+        async Task<int> VisibleAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/sessions");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await host.Http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return list.RootElement.GetProperty("sessions").EnumerateArray().Count(s => s.GetProperty("id").GetString() == id);
+        }
+
+        Assert.Equal(1, await VisibleAsync(Token(s_signingKey, DateTime.UtcNow.AddMinutes(5), new Claim("sd_admin", "true"))));
+        Assert.Equal(0, await VisibleAsync(Token(s_signingKey, DateTime.UtcNow.AddMinutes(5))));
+        await Frames.CompleteAsync(keyed);
+    }
+
+    [Fact]
     public async Task A_token_without_limit_claims_gets_the_configured_default_limits()
     {
         await using var host = await StartAsync("Auth:Jwt:DefaultLimits:AllowedModels:0=other");
@@ -49,7 +71,8 @@ public sealed class JwtAuthenticationTests
         var foreign = Token(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DateTime.UtcNow.AddMinutes(5));
         var audience = Token(s_signingKey, DateTime.UtcNow.AddMinutes(5), audience: "someone-else");
         var malformed = Token(s_signingKey, DateTime.UtcNow.AddMinutes(5), new Claim("sd_max_sessions", "lots"));
-        foreach (var token in new[] { expired, foreign, audience, malformed })
+        var admin = Token(s_signingKey, DateTime.UtcNow.AddMinutes(5), new Claim("sd_admin", "maybe"));
+        foreach (var token in new[] { expired, foreign, audience, malformed, admin })
         {
             var refused = await AuthTestKeys.RefusedAsync(host, AuthTestKeys.Bearer(token), Frames.RawConfig());
             Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);

@@ -36,7 +36,7 @@
 
   // Exposed for tests and curious users.
   const state = {
-    phase: 'idle', sessionId: null, frames: 0, images: 0, headPrompt: null, lastControl: null, lastError: null,
+    phase: 'idle', sessionId: null, frames: 0, images: 0, headPrompt: null, headPromptSince: null, lastControl: null, lastError: null,
     closeCode: null, closeReason: null,
   };
   window.sdnetVideo = { state, videoRequest };
@@ -77,7 +77,7 @@
 
   function startVideo() {
     showVideoMessage('');
-    Object.assign(state, { phase: 'connecting', sessionId: null, frames: 0, images: 0, headPrompt: null, lastControl: null, lastError: null, closeCode: null, closeReason: null });
+    Object.assign(state, { phase: 'connecting', sessionId: null, frames: 0, images: 0, headPrompt: null, headPromptSince: null, lastControl: null, lastError: null, closeCode: null, closeReason: null });
     arrivals.length = 0;
     const url = new URL('/ws/video', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -139,6 +139,7 @@
       setVideoStatus('live', 'live');
     }
     state.frames = msg.index + 1;
+    if (msg.prompt !== state.headPrompt) state.headPromptSince = msg.index;
     state.headPrompt = msg.prompt;
     pendingFrame = msg;
     arrivals.push(performance.now());

@@ -6,6 +6,7 @@ using OpenCvSharp;
 using StreamDiffusion.Pipeline.Imaging;
 using StreamDiffusion.Pipeline.Models.Tokenization;
 using StreamDiffusion.Protos.V1;
+using StreamDiffusion.StreamHost.LongVideo;
 using StreamDiffusion.StreamHost.Options;
 using StreamDiffusion.StreamHost.Services;
 using StreamDiffusion.StreamHost.Sessions;
@@ -39,6 +40,7 @@ public sealed class EdgeTargets : IDisposable
         new("frame-validation", "a protobuf InputFrame into FrameValidator, then the decoder for what it accepts", FrameValidationInput, FrameValidationSeeds),
         new("session-config", "a protobuf SessionConfig + ControlUpdate into the config/control validators and the tokenizer", SessionConfigInput, SessionConfigSeeds),
         new("websocket-json", "a WebSocket text message into the JSON reader, the validators and the tokenizer", WebSocketJsonInput, WebSocketJsonSeeds),
+        new("websocket-video-json", "a /ws/video request and control message into the JSON reader, the long-video validator and the tokenizer", WebSocketVideoJsonInput, WebSocketVideoJsonSeeds),
     ];
 
     /// <summary>The target called <paramref name="name"/>.</summary>
@@ -182,6 +184,45 @@ public sealed class EdgeTargets : IDisposable
         ValidateConfigAndControl(config, control);
     }
 
+    private void WebSocketVideoJsonInput(ReadOnlySpan<byte> data)
+    {
+        // As /ws/video reads them: a GenerateVideoRequest first, then prompt changes; split at a newline.
+        var newline = data.IndexOf((byte)'\n');
+        var first = newline < 0 ? data : data[..newline];
+        var second = newline < 0 ? ReadOnlySpan<byte>.Empty : data[(newline + 1)..];
+        try
+        {
+            var request = WebSocketJson.ParseVideoRequest(first);
+            var (options, settings) = LongVideoRequestValidator.Validate(request, s_model, s_limits);
+            options.Validate();
+            Tokenize(settings);
+            foreach (var keyframe in options.Prompts)
+            {
+                _tokenizer.Value.Tokenize(keyframe.Text);
+            }
+        }
+        catch (RpcException ex)
+        {
+            Rejections.CheckInvalidArgument(ex, string.Empty);
+            return;
+        }
+
+        if (second.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            var control = WebSocketJson.ParseVideoControl(second);
+            _tokenizer.Value.Tokenize(control.Prompt);
+        }
+        catch (RpcException ex)
+        {
+            Rejections.CheckInvalidArgument(ex, "control");
+        }
+    }
+
     private void ValidateConfigAndControl(SessionConfig config, ControlUpdate? control)
     {
         SessionSettings settings;
@@ -282,6 +323,13 @@ public sealed class EdgeTargets : IDisposable
         Encoding.UTF8.GetBytes("""{"type":"config","prompt":"a watercolor painting","width":512,"height":512,"cfg_type":"self","t_index_list":[32,45]}""" + "\n" + """{"type":"control","prompt":"an oil painting","guidance_scale":1.4}"""),
         Encoding.UTF8.GetBytes("""{"prompts":[{"text":"a cat","weight":0.5},{"text":"a dog","weight":0.5}],"output_encoding":"png","similarity_filter":{"enabled":true,"threshold":0.98}}"""),
         Encoding.UTF8.GetBytes("""{"negative_prompt":"blurry","seed":3,"quality":80}""" + "\n" + """{"t_index_list":{"values":[20,42]}}"""),
+    ];
+
+    private static IReadOnlyList<byte[]> WebSocketVideoJsonSeeds() =>
+    [
+        Encoding.UTF8.GetBytes("""{"prompts":[{"start_frame":0,"text":"a red fox running through snow"},{"start_frame":48,"text":"a deep blue ocean"}],"width":256,"height":256,"num_partitions":2,"coherent_tail":true}""" + "\n" + """{"type":"control","prompt":"a calm forest at dawn"}"""),
+        Encoding.UTF8.GetBytes("""{"prompts":[{"text":"a lighthouse"}],"sampler":"lcm","subject_guidance":true,"subject_guidance_step":0.5,"lookahead":true,"output_encoding":"png","quality":80}"""),
+        Encoding.UTF8.GetBytes("""{"prompts":[{"text":"a city at night"}],"num_frames":300,"model":"default","seed":7}""" + "\n" + """{"session_id":"0123456789ab","prompt":"rain"}"""),
     ];
 
     private static byte[] Encode(string extension)

@@ -29,6 +29,7 @@ public sealed class FuzzSmokeTests(ITestOutputHelper output)
     [InlineData("frame-validation", 3000)]
     [InlineData("session-config", 10000)]
     [InlineData("websocket-json", 10000)]
+    [InlineData("websocket-video-json", 10000)]
     public async Task A_target_survives_mutated_inputs_with_precise_rejections(string target, int cases)
     {
         var summary = await RunAsync("random", target, cases.ToString(System.Globalization.CultureInfo.InvariantCulture), "11");

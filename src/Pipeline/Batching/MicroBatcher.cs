@@ -260,14 +260,14 @@ internal sealed class MicroBatcher<TKey, TRequest> : IAsyncDisposable
         _inlineBatch.Clear();
         lock (_gate)
         {
-            if (!released)
-            {
-                _takenRequests -= 1;
-            }
-
             if (released)
             {
                 _inlineCalls++;
+            }
+            else
+            {
+                // Cancelled before its call ran: nothing released it.
+                _takenRequests--;
             }
 
             _inlineBusy = false;

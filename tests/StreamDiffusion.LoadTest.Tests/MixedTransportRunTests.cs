@@ -26,13 +26,17 @@ public sealed class MixedTransportRunTests
         Assert.Equal(ExitCodes.Ok, await run.ExecuteAsync(options));
 
         // A live source skips slots it is late for (the video call shares the two cores), so what is checked is
-        // that every slot was either sent or counted unsent, and every frame sent came back with an image.
+        // that every slot was either sent or counted unsent, and every frame sent was answered: with an image, or
+        // as dropped (a busy session keeps the newest frame, so under the video call's load one may be superseded).
         var report = run.Json("report.json");
         var total = report.GetProperty("total");
         var sent = total.GetProperty("sent").GetInt64();
         Assert.Equal(36, sent + report.GetProperty("unsent").GetInt64());
         Assert.True(sent >= 3, report.ToString());
-        Assert.Equal(sent, total.GetProperty("out").GetInt64());
+        Assert.Equal(sent, total.GetProperty("answered").GetInt64());
+        Assert.Equal(sent, total.GetProperty("out").GetInt64() + total.GetProperty("dropped").GetInt64());
+        Assert.Equal(0, total.GetProperty("failed").GetInt64());
+        Assert.True(total.GetProperty("out").GetInt64() >= 3, report.ToString());
         Assert.Equal(0, report.GetProperty("lost").GetInt64());
         Assert.Empty(report.GetProperty("errors").EnumerateObject());
 
@@ -41,7 +45,7 @@ public sealed class MixedTransportRunTests
         Assert.Equal(["grpc", "websocket"], transports.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(1, transports["grpc"].GetProperty("sessions").GetInt64());
         Assert.Equal(2, transports["websocket"].GetProperty("sessions").GetInt64());
-        Assert.Equal(sent, transports["grpc"].GetProperty("out").GetInt64() + transports["websocket"].GetProperty("out").GetInt64());
+        Assert.Equal(sent, transports["grpc"].GetProperty("answered").GetInt64() + transports["websocket"].GetProperty("answered").GetInt64());
         Assert.True(transports["websocket"].GetProperty("out").GetInt64() > 0, report.ToString());
         Assert.True(transports["websocket"].GetProperty("latency").GetProperty("p50_ms").GetDouble() > 0);
 

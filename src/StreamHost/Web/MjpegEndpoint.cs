@@ -71,6 +71,10 @@ public static partial class MjpegEndpoint
         try
         {
             await response.StartAsync(ct).ConfigureAwait(false);
+
+            // Send the headers now: a viewer that connects before the session's first frame (OBS set up ahead of
+            // the show) sees the stream open instead of a request that hangs until a frame comes.
+            await response.Body.FlushAsync(ct).ConfigureAwait(false);
             while (await frames.WaitForNewerAsync(seen, ct).ConfigureAwait(false))
             {
                 var frame = frames.CopyLatest(ref buffer);

@@ -79,6 +79,27 @@ public sealed class MjpegTests(DiffusionHostFixture fixture) : IClassFixture<Dif
     }
 
     [Fact]
+    public async Task A_viewer_that_connects_before_the_first_frame_gets_the_stream_open_then_the_frame()
+    {
+        await using var host = await LoopbackHost.StartAsync();
+        var (call, started) = await Frames.OpenAsync(host.Client, Frames.RawConfig(64));
+        using var _ = call;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // No frame yet: the headers still come.
+        using var response = await host.Http.GetAsync(new Uri($"/sessions/{started.SessionId}/mjpeg", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var boundary = response.Content.Headers.ContentType!.Parameters.Single(p => p.Name == "boundary").Value!;
+        var reader = new MjpegPartReader(await response.Content.ReadAsStreamAsync(cts.Token), boundary);
+
+        var first = await Frames.RoundTripAsync(call, Gradient(48, 32, 1, 0));
+        var part = await reader.NextAsync(cts.Token);
+        Assert.NotNull(part);
+        AssertCloseTo(first.Data.ToByteArray(), 48, 32, part.Value.Data);
+        await Frames.CompleteAsync(call);
+    }
+
+    [Fact]
     public async Task A_raw_output_session_is_reencoded_as_jpeg_and_the_stream_ends_with_the_session()
     {
         // The echo processor inverts raw input: the MJPEG part must be the JPEG of that inverted image.

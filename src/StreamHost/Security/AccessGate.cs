@@ -48,15 +48,14 @@ public sealed class AccessGate
         var request = http.Request;
         var path = request.Path.Value ?? "/";
         // gRPC is recognised by the endpoint routing chose, not by a content type any HTTP client can send.
-        if (http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null
-            || _openPaths.Contains(path) || ClientIdentity.Of(http) is not null)
+        if (IsGrpc(http) || _openPaths.Contains(path) || ClientIdentity.Of(http) is not null)
         {
             return _next(http);
         }
 
         if (IsMjpeg(path))
         {
-            switch (_signer.Verify(request.Path.ToUriComponent(), request.Query[MjpegUrlSigner.ExpiresParameter], request.Query[MjpegUrlSigner.SignatureParameter]))
+            switch (_signer.Verify(request))
             {
                 case SignedUrlCheck.Valid:
                     return _next(http);
@@ -73,15 +72,19 @@ public sealed class AccessGate
         return RefuseAsync(http, StatusCodes.Status401Unauthorized, ChallengeMessage(request));
     }
 
-    private static bool IsMjpeg(string path) =>
-        path.StartsWith("/sessions/", StringComparison.Ordinal) && path.EndsWith("/mjpeg", StringComparison.Ordinal)
-        && path.AsSpan("/sessions/".Length, path.Length - "/sessions/".Length - "/mjpeg".Length).IndexOf('/') < 0;
+    /// <summary>Whether routing sent the request to a gRPC method.</summary>
+    internal static bool IsGrpc(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null;
 
-    private static Task RefuseAsync(HttpContext http, int status, string message)
+    /// <summary>Answers a refused HTTP request with a plain-text reason that is never cached.</summary>
+    internal static Task RefuseAsync(HttpContext http, int status, string message)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "text/plain; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
         return http.Response.WriteAsync(message + "\n", http.RequestAborted);
     }
+
+    private static bool IsMjpeg(string path) =>
+        path.StartsWith("/sessions/", StringComparison.Ordinal) && path.EndsWith("/mjpeg", StringComparison.Ordinal)
+        && path.AsSpan("/sessions/".Length, path.Length - "/sessions/".Length - "/mjpeg".Length).IndexOf('/') < 0;
 }

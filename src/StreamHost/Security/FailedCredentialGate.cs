@@ -1,5 +1,4 @@
 using System.Globalization;
-using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -56,8 +55,7 @@ public sealed partial class FailedCredentialGate
         var message = string.Create(CultureInfo.InvariantCulture, $"too many rejected keys or tokens from this address; try again in {seconds} s");
         var response = http.Response;
         response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
-        response.Headers.CacheControl = "no-store";
-        if (http.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null)
+        if (AccessGate.IsGrpc(http))
         {
             // A trailers-only gRPC response: the status travels in the headers of an empty 200.
             response.StatusCode = StatusCodes.Status200OK;
@@ -67,9 +65,7 @@ public sealed partial class FailedCredentialGate
             return Task.CompletedTask;
         }
 
-        response.StatusCode = StatusCodes.Status429TooManyRequests;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message + "\n", http.RequestAborted);
+        return AccessGate.RefuseAsync(http, StatusCodes.Status429TooManyRequests, message);
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

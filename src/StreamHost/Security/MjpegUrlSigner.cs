@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace StreamDiffusion.StreamHost.Security;
@@ -41,6 +42,13 @@ public sealed class MjpegUrlSigner
         ArgumentNullException.ThrowIfNull(path);
         var expires = expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return $"{path}?{ExpiresParameter}={expires}&{SignatureParameter}={Signature(path, expires)}";
+    }
+
+    /// <summary>Checks the signature a request to an MJPEG path carries in its query.</summary>
+    public SignedUrlCheck Verify(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Verify(request.Path.ToUriComponent(), request.Query[ExpiresParameter], request.Query[SignatureParameter]);
     }
 
     /// <summary>Checks a request's <paramref name="expires"/> and <paramref name="signature"/> for <paramref name="path"/>.</summary>

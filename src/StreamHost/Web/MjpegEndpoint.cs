@@ -31,9 +31,7 @@ public static partial class MjpegEndpoint
             return true;
         }
 
-        var signer = http.RequestServices.GetService<Security.MjpegUrlSigner>();
-        var request = http.Request;
-        return signer?.Verify(request.Path.ToUriComponent(), request.Query[Security.MjpegUrlSigner.ExpiresParameter], request.Query[Security.MjpegUrlSigner.SignatureParameter]) == Security.SignedUrlCheck.Valid;
+        return http.RequestServices.GetService<Security.MjpegUrlSigner>()?.Verify(http.Request) == Security.SignedUrlCheck.Valid;
     }
 
     /// <summary>Serves one viewer until the session ends or the viewer goes away.</summary>
